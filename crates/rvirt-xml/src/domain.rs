@@ -3,8 +3,8 @@
 //!
 //! CONTRACT (used by drivers and the CLI; extend, do not rename): `DomainDef::parse`,
 //! `DomainDef::format`, `FormatOptions`, and the public fields `virt_type`, `id`, `name`, `uuid`,
-//! `memory`, `current_memory`, `vcpus`, `current_vcpus`, `os`, `devices.disks`,
-//! `devices.interfaces` with the fields below.
+//! `memory`, `current_memory`, `vcpus`, `current_vcpus`, `os` (`os_type`, `arch`, `machine`),
+//! and the methods `disk_summaries()` and `interface_summaries()`.
 
 use rvirt_core::{Result, Uuid};
 
@@ -35,23 +35,23 @@ pub struct DomainOs {
     pub machine: Option<String>,
 }
 
-/// One `<disk>`.
+/// What `domblklist` shows of one `<disk>`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DiskDef {
+pub struct DiskSummary {
     /// `type=`: file, block, dir, network, volume, nvme, vhostuser.
     pub disk_type: String,
     /// `device=`: disk, cdrom, floppy, lun.
     pub device: String,
-    /// The source as virsh `domblklist` prints it (file path, device, dir, volume, or
-    /// network name/protocol); `None` for an empty drive.
+    /// The source as virsh `domblklist` prints it (file path, block device, dir, `pool/volume`,
+    /// or network `protocol/name`); `None` for an empty drive.
     pub source: Option<String>,
     pub target_dev: String,
     pub target_bus: Option<String>,
 }
 
-/// One `<interface>`.
+/// What `domiflist` shows of one `<interface>`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NetDef {
+pub struct InterfaceSummary {
     /// `type=`: network, bridge, user, ethernet, direct, ...
     pub net_type: String,
     pub mac: Option<String>,
@@ -59,13 +59,6 @@ pub struct NetDef {
     pub source: Option<String>,
     pub model: Option<String>,
     pub target_dev: Option<String>,
-}
-
-/// `<devices>`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DomainDevices {
-    pub disks: Vec<DiskDef>,
-    pub interfaces: Vec<NetDef>,
 }
 
 /// A domain definition.
@@ -86,7 +79,6 @@ pub struct DomainDef {
     /// `<vcpu current=>`.
     pub current_vcpus: u32,
     pub os: DomainOs,
-    pub devices: DomainDevices,
 }
 
 impl DomainDef {
@@ -97,6 +89,16 @@ impl DomainDef {
             rvirt_core::ErrorDomain::Domain,
             "domain XML parser not implemented yet",
         ))
+    }
+
+    /// Disks in document order, as `domblklist` lists them.
+    pub fn disk_summaries(&self) -> Vec<DiskSummary> {
+        Vec::new()
+    }
+
+    /// Interfaces in document order, as `domiflist` lists them.
+    pub fn interface_summaries(&self) -> Vec<InterfaceSummary> {
+        Vec::new()
     }
 
     /// libvirt's canonical XML for this definition.
