@@ -9,8 +9,13 @@ pub mod writer;
 
 pub use writer::XmlWriter;
 
+pub mod capabilities;
+pub mod corpus;
 pub mod domain;
 pub mod interface;
+pub mod netcommon;
 pub mod network;
 pub mod nodedev;
+pub mod secret;
 pub mod storage;
+pub mod xmltree;

@@ -76,6 +76,40 @@ impl XmlWriter {
         }
     }
 
+    /// Attributes as `(name, value, escape)`: some libvirt formatters print certain values with
+    /// a plain printf, unescaped; `escape: false` reproduces that.
+    fn start_tag_mixed(&mut self, name: &str, attrs: &[(&str, Option<&str>, bool)]) {
+        self.indent();
+        self.buf.push('<');
+        self.buf.push_str(name);
+        for (key, value, escape) in attrs {
+            if let Some(v) = value {
+                self.buf.push(' ');
+                self.buf.push_str(key);
+                self.buf.push_str("='");
+                if *escape {
+                    escape_into(&mut self.buf, v);
+                } else {
+                    self.buf.push_str(v);
+                }
+                self.buf.push('\'');
+            }
+        }
+    }
+
+    /// [`XmlWriter::open`] with per-attribute escaping (see `start_tag_mixed`).
+    pub fn open_mixed(&mut self, name: &str, attrs: &[(&str, Option<&str>, bool)]) {
+        self.start_tag_mixed(name, attrs);
+        self.buf.push_str(">\n");
+        self.depth += 1;
+    }
+
+    /// [`XmlWriter::empty`] with per-attribute escaping (see `start_tag_mixed`).
+    pub fn empty_mixed(&mut self, name: &str, attrs: &[(&str, Option<&str>, bool)]) {
+        self.start_tag_mixed(name, attrs);
+        self.buf.push_str("/>\n");
+    }
+
     /// `<name attrs>` and a newline; children follow one level deeper.
     pub fn open(&mut self, name: &str, attrs: Attrs<'_>) {
         self.start_tag(name, attrs);

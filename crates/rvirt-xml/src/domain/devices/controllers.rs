@@ -1,0 +1,159 @@
+//! Controllers: index assignment and the controllers other devices imply.
+
+use super::chr::console_compat;
+use super::display::implicit_video;
+use super::{num, MAX_IMPLICIT_CONTROLLERS};
+use crate::domain::tree::Element;
+use crate::domain::DomainDef;
+
+/// USB 2 controllers (EHCI and its UHCI companions) share an index on purpose.
+pub(super) fn is_usb2(c: &Element) -> bool {
+    c.attr("type") == Some("usb")
+        && matches!(
+            c.attr("model"),
+            Some("ich9-ehci1" | "ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3")
+        )
+}
+
+pub(super) fn controller_index(c: &Element) -> Option<i64> {
+    c.attr("index").and_then(|i| i.parse().ok())
+}
+
+/// `virDomainAssignControllerIndexes`: the lowest unused index per type, except USB 2
+/// companions that follow their EHCI.
+pub(super) fn assign_controller_indexes(def: &mut DomainDef) {
+    let positions: Vec<usize> = def
+        .devices
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.name == "controller")
+        .map(|(i, _)| i)
+        .collect();
+    for (n, &pos) in positions.iter().enumerate() {
+        if def.devices[pos].has_attr("index") {
+            continue;
+        }
+        let ctype = def.devices[pos].attr("type").unwrap_or("").to_string();
+        let model = def.devices[pos].attr("model").map(str::to_string);
+        let mut chosen: Option<i64> = None;
+        if n > 0 && is_usb2(&def.devices[pos]) {
+            let prev = positions[..n]
+                .iter()
+                .rev()
+                .map(|&p| &def.devices[p])
+                .find(|c| c.attr("type") == Some("usb"));
+            if let Some(prev) = prev.filter(|p| is_usb2(p)) {
+                if let Some(pidx) = controller_index(prev) {
+                    let clash = positions.iter().map(|&p| &def.devices[p]).any(|c| {
+                        c.attr("type") == Some("usb")
+                            && controller_index(c) == Some(pidx)
+                            && c.attr("model").map(str::to_string) == model
+                    });
+                    if !clash {
+                        chosen = Some(pidx);
+                    }
+                }
+            }
+        }
+        let idx = chosen.unwrap_or_else(|| unused_controller_index(def, &ctype));
+        def.devices[pos].set_attr("index", &idx.to_string());
+    }
+}
+
+pub(super) fn unused_controller_index(def: &DomainDef, ctype: &str) -> i64 {
+    let used: Vec<i64> = def
+        .devices
+        .iter()
+        .filter(|d| d.name == "controller" && d.attr("type") == Some(ctype))
+        .filter_map(controller_index)
+        .collect();
+    (0..).find(|i| !used.contains(i)).unwrap_or(0)
+}
+
+/// Adds a controller of `ctype` with `index` unless one exists.
+pub(super) fn ensure_controller(def: &mut DomainDef, ctype: &str, index: i64, model: Option<&str>) {
+    let exists = def.devices.iter().any(|d| {
+        d.name == "controller"
+            && d.attr("type") == Some(ctype)
+            && controller_index(d) == Some(index)
+    });
+    if exists {
+        return;
+    }
+    let mut c = Element::new("controller")
+        .with_attr("type", ctype)
+        .with_attr("index", &index.to_string());
+    if let Some(m) = model {
+        c.set_attr("model", m);
+    }
+    // Implicit controllers are appended to the controller list.
+    match def.devices.iter().rposition(|d| d.name == "controller") {
+        Some(l) => def.devices.insert(l + 1, c),
+        None => def.devices.push(c),
+    }
+}
+
+/// `virDomainDefAddImplicitDevices`: console/serial pairing and the controllers that
+/// devices need.
+pub(super) fn add_implicit_devices(def: &mut DomainDef) {
+    console_compat(def);
+    // Disk controllers for drive addresses: every index up to the highest in use, type by
+    // type in libvirt's order.
+    for (ctype, bus) in [
+        ("scsi", "scsi"),
+        ("fdc", "fdc"),
+        ("ide", "ide"),
+        ("sata", "sata"),
+    ] {
+        let max = def
+            .devices
+            .iter()
+            .filter(|d| d.name == "disk" && d.child_attr("target", "bus") == Some(bus))
+            .filter_map(|d| d.child("address"))
+            .filter(|a| a.attr("type") == Some("drive"))
+            .filter_map(|a| num(a, "controller"))
+            .max();
+        if let Some(max) = max {
+            for i in 0..=max.min(MAX_IMPLICIT_CONTROLLERS) {
+                ensure_controller(def, ctype, i as i64, None);
+            }
+        }
+    }
+    let scsi_hostdev_max = def
+        .devices
+        .iter()
+        .filter(|d| d.name == "hostdev" && d.attr("type") == Some("scsi"))
+        .filter_map(|d| d.child("address"))
+        .filter(|a| a.attr("type") == Some("drive"))
+        .filter_map(|a| num(a, "controller"))
+        .max();
+    if let Some(max) = scsi_hostdev_max {
+        for i in 0..=max.min(MAX_IMPLICIT_CONTROLLERS) {
+            ensure_controller(def, "scsi", i as i64, None);
+        }
+    }
+    // virtio-serial for virtio channels and virtio consoles.
+    let mut vs_needed: Vec<i64> = Vec::new();
+    for d in &def.devices {
+        let virtio_chr = (d.name == "channel" && d.child_attr("target", "type") == Some("virtio"))
+            || (d.name == "console" && d.child_attr("target", "type") == Some("virtio"));
+        if !virtio_chr {
+            continue;
+        }
+        let idx = d
+            .child("address")
+            .filter(|a| a.attr("type") == Some("virtio-serial"))
+            .and_then(|a| num(a, "controller"))
+            .unwrap_or(0) as i64;
+        vs_needed.push(idx);
+    }
+    for idx in vs_needed {
+        ensure_controller(def, "virtio-serial", idx, None);
+    }
+    // A CCID controller for smartcards.
+    let cards = def.devices.iter().filter(|d| d.name == "smartcard").count();
+    if cards > 0 {
+        ensure_controller(def, "ccid", 0, None);
+    }
+    implicit_video(def);
+}

@@ -1,0 +1,1017 @@
+//! Checks libvirt makes while parsing and after post-parse (`virDomainDefValidate`), with
+//! its errors.
+
+use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
+
+use super::tree::Element;
+use super::DomainDef;
+
+/// Architectures libvirt 9.0 knows (`virArch`).
+const ARCHES: &[&str] = &[
+    "none",
+    "alpha",
+    "armv6l",
+    "armv7l",
+    "armv7b",
+    "aarch64",
+    "cris",
+    "i686",
+    "ia64",
+    "lm32",
+    "m68k",
+    "microblaze",
+    "microblazeel",
+    "mips",
+    "mipsel",
+    "mips64",
+    "mips64el",
+    "openrisc",
+    "parisc",
+    "parisc64",
+    "ppc",
+    "ppcle",
+    "ppc64",
+    "ppc64le",
+    "ppcemb",
+    "riscv32",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sh4",
+    "sh4eb",
+    "sparc",
+    "sparc64",
+    "unicore32",
+    "x86_64",
+    "xtensa",
+    "xtensaeb",
+];
+
+fn invalid_attr(attr: &str, element: &str, value: &str) -> Error {
+    Error::xml(
+        ErrorDomain::Xml,
+        format!("Invalid value for attribute '{attr}' in element '{element}': '{value}'."),
+    )
+}
+
+fn missing_attr(attr: &str, element: &str) -> Error {
+    Error::xml(
+        ErrorDomain::Xml,
+        format!("Missing required attribute '{attr}' in element '{element}'"),
+    )
+}
+
+/// How libvirt reports a value outside an enumeration.
+#[derive(Clone, Copy)]
+enum Style {
+    /// `XML error: Invalid value for attribute 'A' in element 'E': 'V'.` (from VIR_FROM_XML).
+    Attr,
+    /// `unsupported configuration: <prefix>'V'` (VIR_FROM_DOMAIN).
+    Quoted(&'static str),
+    /// `unsupported configuration: <prefix>V` (VIR_FROM_DOMAIN).
+    Bare(&'static str),
+}
+
+/// One enumerated attribute: element path below `<devices>` (or the section path), attribute,
+/// accepted values (libvirt 9.0's), and how a bad value is reported.
+struct EnumCheck {
+    path: &'static str,
+    attr: &'static str,
+    values: &'static [&'static str],
+    style: Style,
+}
+
+const ON_OFF: &[&str] = &["on", "off"];
+const YES_NO: &[&str] = &["yes", "no"];
+
+const DEVICE_ENUMS: &[EnumCheck] = &[
+    EnumCheck {
+        path: "disk",
+        attr: "type",
+        values: &[
+            "file",
+            "block",
+            "dir",
+            "network",
+            "volume",
+            "nvme",
+            "vhostuser",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "disk",
+        attr: "device",
+        values: &["disk", "cdrom", "floppy", "lun"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "disk/target",
+        attr: "bus",
+        values: &[
+            "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "disk/driver",
+        attr: "cache",
+        values: &[
+            "default",
+            "none",
+            "writethrough",
+            "writeback",
+            "directsync",
+            "unsafe",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "disk/driver",
+        attr: "io",
+        values: &["native", "threads", "io_uring"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "disk/driver",
+        attr: "discard",
+        values: &["unmap", "ignore"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "disk/driver",
+        attr: "detect_zeroes",
+        values: &["off", "on", "unmap"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "disk/driver",
+        attr: "error_policy",
+        values: &["stop", "report", "ignore", "enospace"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "interface",
+        attr: "type",
+        values: &[
+            "user",
+            "ethernet",
+            "vhostuser",
+            "server",
+            "client",
+            "mcast",
+            "network",
+            "bridge",
+            "internal",
+            "direct",
+            "hostdev",
+            "udp",
+            "vdpa",
+            "null",
+            "vds",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "interface/link",
+        attr: "state",
+        values: &["up", "down"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "controller",
+        attr: "type",
+        values: &[
+            "ide",
+            "fdc",
+            "scsi",
+            "sata",
+            "virtio-serial",
+            "ccid",
+            "usb",
+            "pci",
+            "xenbus",
+            "isa",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "graphics",
+        attr: "type",
+        values: &[
+            "sdl",
+            "vnc",
+            "rdp",
+            "desktop",
+            "spice",
+            "egl-headless",
+            "dbus",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "video/model",
+        attr: "type",
+        values: &[
+            "vga",
+            "cirrus",
+            "vmvga",
+            "xen",
+            "vbox",
+            "qxl",
+            "parallels",
+            "virtio",
+            "gop",
+            "none",
+            "bochs",
+            "ramfb",
+        ],
+        style: Style::Quoted("unknown video model "),
+    },
+    EnumCheck {
+        path: "input",
+        attr: "type",
+        values: &["mouse", "tablet", "keyboard", "passthrough", "evdev"],
+        style: Style::Quoted("unknown input device type "),
+    },
+    EnumCheck {
+        path: "input",
+        attr: "bus",
+        values: &["ps2", "usb", "xen", "parallels", "virtio", "none"],
+        style: Style::Quoted("unknown input bus type "),
+    },
+    EnumCheck {
+        path: "memballoon",
+        attr: "model",
+        values: &[
+            "virtio",
+            "xen",
+            "none",
+            "virtio-transitional",
+            "virtio-non-transitional",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "watchdog",
+        attr: "model",
+        values: &["i6300esb", "ib700", "diag288"],
+        style: Style::Quoted("unknown watchdog model "),
+    },
+    EnumCheck {
+        path: "watchdog",
+        attr: "action",
+        values: &[
+            "reset",
+            "shutdown",
+            "poweroff",
+            "pause",
+            "dump",
+            "none",
+            "inject-nmi",
+        ],
+        style: Style::Quoted("unknown watchdog action "),
+    },
+    EnumCheck {
+        path: "rng",
+        attr: "model",
+        values: &["virtio", "virtio-transitional", "virtio-non-transitional"],
+        style: Style::Quoted("unknown RNG model "),
+    },
+    EnumCheck {
+        path: "tpm",
+        attr: "model",
+        values: &["tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "filesystem",
+        attr: "type",
+        values: &[
+            "mount", "block", "file", "template", "ram", "bind", "volume",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "sound",
+        attr: "model",
+        values: &[
+            "sb16", "es1370", "pcspk", "ac97", "ich6", "ich9", "usb", "ich7",
+        ],
+        style: Style::Attr,
+    },
+];
+
+const MORE_DEVICE_ENUMS: &[EnumCheck] = &[
+    EnumCheck {
+        path: "tpm/backend",
+        attr: "type",
+        values: &["passthrough", "emulator", "external"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "rng/backend",
+        attr: "model",
+        values: &["random", "egd", "builtin"],
+        style: Style::Quoted("unknown RNG backend model "),
+    },
+];
+
+const CHR_TYPES: &[&str] = &[
+    "null",
+    "vc",
+    "pty",
+    "dev",
+    "file",
+    "pipe",
+    "stdio",
+    "udp",
+    "tcp",
+    "unix",
+    "spicevmc",
+    "spiceport",
+    "nmdm",
+    "qemu-vdagent",
+    "dbus",
+];
+
+const SECTION_ENUMS: &[EnumCheck] = &[
+    EnumCheck {
+        path: "os/boot",
+        attr: "dev",
+        values: &["fd", "hd", "cdrom", "network"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "clock",
+        attr: "offset",
+        values: &["utc", "localtime", "variable", "timezone", "absolute"],
+        style: Style::Quoted("unknown clock offset "),
+    },
+    EnumCheck {
+        path: "clock/timer",
+        attr: "name",
+        values: &[
+            "platform",
+            "pit",
+            "rtc",
+            "hpet",
+            "tsc",
+            "kvmclock",
+            "hypervclock",
+            "armvtimer",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "cpu",
+        attr: "match",
+        values: &["minimum", "exact", "strict"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "seclabel",
+        attr: "type",
+        values: &["dynamic", "static", "none"],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "pm/suspend-to-mem",
+        attr: "enabled",
+        values: YES_NO,
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "pm/suspend-to-disk",
+        attr: "enabled",
+        values: YES_NO,
+        style: Style::Attr,
+    },
+];
+
+fn enum_error(check: &EnumCheck, element: &str, value: &str) -> Error {
+    match check.style {
+        Style::Attr => invalid_attr(check.attr, element, value),
+        Style::Quoted(prefix) => {
+            Error::config_unsupported(ErrorDomain::Domain, format!("{prefix}'{value}'"))
+        }
+        Style::Bare(prefix) => {
+            Error::config_unsupported(ErrorDomain::Domain, format!("{prefix}{value}"))
+        }
+    }
+}
+
+/// Elements at `path` below `el` (whose own name is the first component).
+fn at_path<'a>(el: &'a Element, path: &str) -> Vec<&'a Element> {
+    let mut parts = path.split('/');
+    if parts.next() != Some(el.name.as_str()) {
+        return Vec::new();
+    }
+    let mut current = vec![el];
+    for part in parts {
+        current = current
+            .into_iter()
+            .flat_map(|e| e.children.iter().filter(move |c| c.name == part))
+            .collect();
+    }
+    current
+}
+
+fn check_enums(el: &Element, checks: &[EnumCheck]) -> Result<()> {
+    for check in checks {
+        for target in at_path(el, check.path) {
+            if let Some(v) = target.attr(check.attr) {
+                if !check.values.contains(&v) {
+                    return Err(enum_error(check, &target.name, v));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// On/off switches under `<features>` (and the Hyper-V and KVM lists).
+fn check_feature_states(features: &Element) -> Result<()> {
+    let mut stack = vec![features];
+    while let Some(el) = stack.pop() {
+        for c in &el.children {
+            if let Some(v) = c.attr("state") {
+                if !ON_OFF.contains(&v) {
+                    return Err(invalid_attr("state", &c.name, v));
+                }
+            }
+            stack.push(c);
+        }
+    }
+    Ok(())
+}
+
+fn check_lifecycle(def: &DomainDef) -> Result<()> {
+    const BASIC: &[&str] = &["destroy", "restart", "rename-restart", "preserve"];
+    const CRASH: &[&str] = &[
+        "destroy",
+        "restart",
+        "rename-restart",
+        "preserve",
+        "coredump-destroy",
+        "coredump-restart",
+    ];
+    const LOCKFAILURE: &[&str] = &["poweroff", "restart", "pause", "ignore"];
+    let lc = &def.lifecycle;
+    for (name, value, allowed) in [
+        ("on_poweroff", Some(&lc.on_poweroff), BASIC),
+        ("on_reboot", Some(&lc.on_reboot), BASIC),
+        ("on_crash", Some(&lc.on_crash), CRASH),
+        ("on_lockfailure", lc.on_lockfailure.as_ref(), LOCKFAILURE),
+    ] {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            if !allowed.contains(&v.as_str()) {
+                return Err(Error::config_unsupported(
+                    ErrorDomain::Domain,
+                    format!("unknown {name} action: {v}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Controller models libvirt 9.0 knows, per controller type.
+fn controller_models(ctype: &str) -> Option<&'static [&'static str]> {
+    Some(match ctype {
+        "usb" => &[
+            "piix3-uhci",
+            "piix4-uhci",
+            "ehci",
+            "ich9-ehci1",
+            "ich9-uhci1",
+            "ich9-uhci2",
+            "ich9-uhci3",
+            "vt82c686b-uhci",
+            "pci-ohci",
+            "nec-xhci",
+            "qusb1",
+            "qusb2",
+            "qemu-xhci",
+            "none",
+        ],
+        "scsi" => &[
+            "auto",
+            "buslogic",
+            "lsilogic",
+            "lsisas1068",
+            "vmpvscsi",
+            "ibmvscsi",
+            "virtio-scsi",
+            "lsisas1078",
+            "virtio-transitional",
+            "virtio-non-transitional",
+            "ncr53c90",
+            "am53c974",
+            "dc390",
+        ],
+        "pci" => &[
+            "pci-root",
+            "pcie-root",
+            "pci-bridge",
+            "dmi-to-pci-bridge",
+            "pcie-root-port",
+            "pcie-switch-upstream-port",
+            "pcie-switch-downstream-port",
+            "pci-expander-bus",
+            "pcie-expander-bus",
+            "pcie-to-pci-bridge",
+        ],
+        "ide" => &["piix3", "piix4", "ich6"],
+        "virtio-serial" => &["virtio", "virtio-transitional", "virtio-non-transitional"],
+        "isa" => &[],
+        _ => return None,
+    })
+}
+
+/// Checks made while reading the document, before defaults are applied.
+pub fn validate_parsed(def: &DomainDef) -> Result<()> {
+    if let Some(arch) = &def.os.arch {
+        if !ARCHES.contains(&arch.as_str()) {
+            return Err(Error::config_unsupported(
+                ErrorDomain::Domain,
+                format!("Unknown architecture {arch}"),
+            ));
+        }
+    }
+    if !matches!(
+        def.os.os_type.as_str(),
+        "hvm" | "xen" | "linux" | "exe" | "uml" | "xenpvh"
+    ) {
+        return Err(Error::config_unsupported(
+            ErrorDomain::Domain,
+            format!("unknown OS type '{}'", def.os.os_type),
+        ));
+    }
+    check_lifecycle(def)?;
+    check_os(def)?;
+    for section in &def.sections {
+        check_enums(section, SECTION_ENUMS)?;
+        if section.name == "features" {
+            check_feature_states(section)?;
+        }
+        if section.name == "cpu" {
+            if let Some(mode) = section.attr("mode") {
+                if !matches!(
+                    mode,
+                    "custom" | "host-model" | "host-passthrough" | "maximum"
+                ) {
+                    return Err(Error::config_unsupported(
+                        ErrorDomain::Cpu,
+                        format!("Invalid mode attribute '{mode}'"),
+                    ));
+                }
+            }
+        }
+    }
+    for dev in &def.devices {
+        check_enums(dev, DEVICE_ENUMS)?;
+        check_enums(dev, MORE_DEVICE_ENUMS)?;
+        match dev.name.as_str() {
+            "controller" => {
+                let ctype = dev.attr("type").unwrap_or("");
+                if let (Some(model), Some(models)) = (dev.attr("model"), controller_models(ctype)) {
+                    if !models.contains(&model) {
+                        return Err(Error::config_unsupported(
+                            ErrorDomain::Domain,
+                            format!("Unknown model type '{model}'"),
+                        ));
+                    }
+                }
+            }
+            "serial" | "parallel" | "console" | "channel" => {
+                if let Some(t) = dev.attr("type") {
+                    if !CHR_TYPES.contains(&t) {
+                        return Err(enum_error(
+                            &EnumCheck {
+                                path: "",
+                                attr: "type",
+                                values: &[],
+                                style: Style::Bare(
+                                    "unknown type presented to host for character device: ",
+                                ),
+                            },
+                            &dev.name,
+                            t,
+                        ));
+                    }
+                }
+            }
+            "hostdev" if dev.attr("mode").unwrap_or("subsystem") == "subsystem" => {
+                let t = dev.attr("type").unwrap_or("");
+                if !matches!(t, "usb" | "pci" | "scsi" | "scsi_host" | "mdev") {
+                    return Err(Error::config_unsupported(
+                        ErrorDomain::Domain,
+                        format!("unknown host device source address type '{t}'"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    validate_parsed_devices(def)
+}
+
+/// `<os firmware=...>` and what firmware autoselection forbids.
+fn check_os(def: &DomainDef) -> Result<()> {
+    let Some(os) = def.section("os") else {
+        return Ok(());
+    };
+    let Some(fw) = os.attr("firmware") else {
+        return Ok(());
+    };
+    if fw != "efi" && fw != "bios" {
+        return Err(Error::xml(
+            ErrorDomain::Domain,
+            format!("unknown firmware value {fw}"),
+        ));
+    }
+    Ok(())
+}
+
+/// With firmware autoselection the loader's kind is chosen, not given.
+fn check_firmware_autoselection(def: &DomainDef) -> Result<()> {
+    let Some(os) = def.section("os") else {
+        return Ok(());
+    };
+    if os.attr("firmware").is_none() {
+        return Ok(());
+    }
+    if let Some(loader) = os.child("loader") {
+        for attr in ["readonly", "type"] {
+            if loader.has_attr(attr) {
+                return Err(Error::new(
+                    ErrorDomain::Domain,
+                    ErrorCode::XmlDetail,
+                    format!(
+                        "loader attribute '{attr}' cannot be specified when firmware autoselection is enabled"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `virDomainChrSourceDefValidate`: what each backend type needs in its `<source>`.
+fn validate_chr_source(chr: &Element, is_channel: bool) -> Result<()> {
+    let ty = chr.attr("type").unwrap_or("pty");
+    let src = chr.child("source");
+    let attr = |k: &str| src.and_then(|s| s.attr(k));
+    let missing = |what: &str| {
+        Err(Error::internal(
+            ErrorDomain::Domain,
+            format!("Missing source {what} attribute for char device"),
+        ))
+    };
+    match ty {
+        "tcp" => {
+            if attr("host").is_none() {
+                return missing("host");
+            }
+            if attr("service").is_none() {
+                return missing("service");
+            }
+        }
+        "udp" => {
+            let connect_service = chr
+                .children_named("source")
+                .find(|s| s.attr("mode").unwrap_or("connect") == "connect")
+                .and_then(|s| s.attr("service"));
+            if connect_service.is_none() {
+                return missing("service");
+            }
+        }
+        "file" | "dev" | "pipe" if attr("path").is_none() => return missing("path"),
+        // Guest agent channels get a socket path chosen by the hypervisor driver.
+        "unix" if attr("path").is_none() && !is_channel => return missing("path"),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Devices that need a USB bus, when the guest has `<controller type='usb' model='none'/>`
+/// (or, for redirection, no USB controller at all).
+fn validate_usb(def: &DomainDef) -> Result<()> {
+    let usb: Vec<&Element> = def
+        .devices
+        .iter()
+        .filter(|d| d.name == "controller" && d.attr("type") == Some("usb"))
+        .collect();
+    let disabled = usb.iter().any(|c| c.attr("model") == Some("none"));
+    let unsupported = |msg: &str| Err(Error::config_unsupported(ErrorDomain::Domain, msg));
+    for dev in &def.devices {
+        match dev.name.as_str() {
+            "input" if disabled && dev.attr("bus") == Some("usb") => {
+                return unsupported("Can't add USB input device. USB bus is disabled")
+            }
+            "redirdev" if (disabled || usb.is_empty()) && dev.attr("bus") == Some("usb") => {
+                return unsupported(
+                    "cannot add redirected USB device: USB is disabled for this domain",
+                )
+            }
+            "hostdev"
+                if disabled
+                    && dev.attr("mode").unwrap_or("subsystem") == "subsystem"
+                    && dev.attr("type") == Some("usb") =>
+            {
+                return unsupported("Can't add host USB device: USB is disabled in this host")
+            }
+            "hub" if disabled && dev.attr("type") == Some("usb") => {
+                return unsupported("Can't add USB hub: USB is disabled for this domain")
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Target types each kind of character device accepts.
+fn chr_target_types(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "serial" => &[
+            "isa-serial",
+            "usb-serial",
+            "pci-serial",
+            "spapr-vio-serial",
+            "system-serial",
+            "sclp-serial",
+            "isa-debug",
+        ],
+        "console" => &[
+            "serial", "xen", "uml", "virtio", "lxc", "openvz", "sclp", "sclplm",
+        ],
+        "channel" => &["guestfwd", "virtio", "xen"],
+        _ => &[],
+    }
+}
+
+/// Device checks that are not enumerations.
+fn validate_parsed_devices(def: &DomainDef) -> Result<()> {
+    for dev in &def.devices {
+        match dev.name.as_str() {
+            _ if dev
+                .children_named("boot")
+                .filter_map(|b| b.attr("order"))
+                .any(|o| o.parse::<u32>().is_err()) =>
+            {
+                let order = dev
+                    .children_named("boot")
+                    .filter_map(|b| b.attr("order"))
+                    .find(|o| o.parse::<u32>().is_err())
+                    .unwrap_or("");
+                return Err(Error::xml(
+                    ErrorDomain::Xml,
+                    format!(
+                        "Invalid value for attribute 'order' in element 'boot': '{order}'. Expected non-negative integer value"
+                    ),
+                ));
+            }
+            "audio" if dev.attr("id").is_none() => return Err(missing_attr("id", "audio")),
+            "redirdev" => validate_chr_source(dev, false)?,
+            "smartcard" if dev.attr("mode") == Some("passthrough") => {
+                validate_chr_source(dev, false)?
+            }
+            "rng" => {
+                if let Some(b) = dev.child("backend").filter(|b| b.attr("model") == Some("egd")) {
+                    validate_chr_source(b, false)?;
+                }
+            }
+            "sound" if dev.attr("model").is_none() => return Err(missing_attr("model", "sound")),
+            "watchdog" if dev.attr("model").is_none() => {
+                return Err(Error::internal(
+                    ErrorDomain::Domain,
+                    "watchdog must contain model name",
+                ))
+            }
+            "serial" | "parallel" | "console" | "channel" => {
+                validate_chr_source(dev, dev.name == "channel")?;
+                if let Some(t) = dev.child_attr("target", "type") {
+                    if dev.name != "parallel" && !chr_target_types(&dev.name).contains(&t) {
+                        return Err(Error::config_unsupported(
+                            ErrorDomain::Domain,
+                            format!("unknown target type '{t}' specified for character device"),
+                        ));
+                    }
+                }
+                if let Some(p) = dev.child_attr("target", "port") {
+                    if dev.name != "channel" && p.parse::<i32>().is_err() {
+                        return Err(Error::xml(
+                            ErrorDomain::Domain,
+                            format!("Invalid port number: {p}"),
+                        ));
+                    }
+                }
+            }
+            "video"
+                if dev
+                    .child("model")
+                    .and_then(|m| m.child("acceleration"))
+                    .is_some_and(|a| a.has_attr("rendernode"))
+                    && dev.child_attr("driver", "name") != Some("vhostuser") =>
+            {
+                return Err(Error::config_unsupported(
+                    ErrorDomain::Domain,
+                    "unsupported rendernode accel attribute without 'vhostuser'",
+                ))
+            }
+            "disk" => validate_disk(dev)?,
+            "interface" => validate_interface(dev)?,
+            "graphics" => {
+                let ty = dev.attr("type").unwrap_or("");
+                if let Some(p) = dev.attr("port") {
+                    if matches!(ty, "vnc" | "spice" | "rdp") && p.parse::<i32>().is_err() {
+                        return Err(Error::internal(
+                            ErrorDomain::Domain,
+                            format!("cannot parse {ty} port {p}"),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    validate_usb(def)?;
+    let videos: Vec<&Element> = def.devices.iter().filter(|d| d.name == "video").collect();
+    if videos.len() > 1
+        && videos
+            .iter()
+            .any(|v| v.child_attr("model", "type") == Some("none"))
+    {
+        return Err(Error::config_unsupported(
+            ErrorDomain::Domain,
+            "a 'none' video type must be the only video device defined for the domain",
+        ));
+    }
+    if def
+        .devices
+        .iter()
+        .filter(|d| d.name == "memballoon")
+        .count()
+        > 1
+    {
+        return Err(Error::internal(
+            ErrorDomain::Domain,
+            "only a single memory balloon device is supported",
+        ));
+    }
+    let mut targets: std::collections::HashMap<&str, &Element> = std::collections::HashMap::new();
+    for disk in def.devices.iter().filter(|d| d.name == "disk") {
+        let Some(dst) = disk.child_attr("target", "dev") else {
+            continue;
+        };
+        if let Some(first) = targets.insert(dst, disk) {
+            return Err(Error::xml(
+                ErrorDomain::Domain,
+                format!(
+                    "target '{dst}' duplicated for disk sources '{}' and '{}'",
+                    disk_source_path(first).unwrap_or("(null)"),
+                    disk_source_path(disk).unwrap_or("(null)")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn disk_source_path(disk: &Element) -> Option<&str> {
+    let src = disk.child("source")?;
+    src.attr("file")
+        .or_else(|| src.attr("dev"))
+        .or_else(|| src.attr("dir"))
+        .or_else(|| src.attr("name"))
+        .or_else(|| src.attr("volume"))
+}
+
+fn validate_disk(disk: &Element) -> Result<()> {
+    let device = disk.attr("device").unwrap_or("disk");
+    let ty = disk.attr("type").unwrap_or("file");
+    let target = disk.child_attr("target", "dev");
+    if target.is_none() {
+        let what = disk_source_path(disk).unwrap_or("");
+        return Err(Error::new(ErrorDomain::Domain, ErrorCode::NoTarget, what));
+    }
+    let removable_media = matches!(device, "cdrom" | "floppy");
+    if !removable_media
+        && ty != "network"
+        && disk_source_path(disk).is_none()
+        && ty != "nvme"
+        && ty != "vhostuser"
+    {
+        return Err(Error::new(
+            ErrorDomain::Domain,
+            ErrorCode::NoSource,
+            target.unwrap_or(""),
+        ));
+    }
+    if disk.child_attr("target", "removable").is_some()
+        && disk.child_attr("target", "bus") != Some("usb")
+    {
+        return Err(Error::xml(
+            ErrorDomain::Domain,
+            "removable is only valid for usb disks",
+        ));
+    }
+    if disk.attr("sgio") == Some("unfiltered") {
+        return Err(Error::config_unsupported(
+            ErrorDomain::Domain,
+            "unfiltered sgio is no longer supported",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_interface(net: &Element) -> Result<()> {
+    if let Some(mac) = net.child_attr("mac", "address") {
+        let bytes: Vec<Option<u8>> = mac
+            .split(':')
+            .map(|p| u8::from_str_radix(p, 16).ok())
+            .collect();
+        let well_formed = bytes.len() == 6
+            && bytes.iter().all(|b| b.is_some())
+            && mac.split(':').all(|p| !p.is_empty() && p.len() <= 2);
+        if !well_formed {
+            return Err(Error::xml(
+                ErrorDomain::Domain,
+                format!("unable to parse mac address '{mac}'"),
+            ));
+        }
+        if bytes[0].is_some_and(|b| b & 1 == 1) {
+            return Err(Error::xml(
+                ErrorDomain::Domain,
+                format!("expected unicast mac address, found multicast '{mac}'"),
+            ));
+        }
+    }
+    let ty = net.attr("type").unwrap_or("");
+    let required = match ty {
+        "network" => Some("network"),
+        "bridge" => Some("bridge"),
+        "direct" => Some("dev"),
+        _ => None,
+    };
+    if let Some(attr) = required {
+        match net.child("source") {
+            None => {
+                return Err(Error::xml(
+                    ErrorDomain::Domain,
+                    format!("interface type='{ty}' requires a 'source' element"),
+                ))
+            }
+            Some(src) if src.attr(attr).is_none() => return Err(missing_attr(attr, "source")),
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks made after post-parse.
+pub fn validate(def: &DomainDef) -> Result<()> {
+    check_firmware_autoselection(def)?;
+    let mut seen = std::collections::HashSet::new();
+    for c in def.devices.iter().filter(|d| d.name == "controller") {
+        let ty = c.attr("type").unwrap_or("");
+        // Several USB controllers share an index on purpose (companions).
+        if ty == "usb" {
+            continue;
+        }
+        let index = c.attr("index").unwrap_or("");
+        if !seen.insert((ty, index)) {
+            return Err(Error::xml(
+                ErrorDomain::Domain,
+                format!("Multiple '{ty}' controllers with index '{index}'"),
+            ));
+        }
+    }
+    let split_ioapic = def
+        .section("features")
+        .and_then(|f| f.child_attr("ioapic", "driver"))
+        == Some("qemu");
+    for dev in &def.devices {
+        if dev.name == "iommu"
+            && dev.child_attr("driver", "eim") == Some("on")
+            && dev.child_attr("driver", "intremap") != Some("on")
+        {
+            return Err(Error::config_unsupported(
+                ErrorDomain::Domain,
+                "IOMMU eim requires interrupt remapping to be enabled",
+            ));
+        }
+        if dev.name == "iommu"
+            && dev.attr("model") == Some("intel")
+            && dev.child_attr("driver", "intremap") == Some("on")
+            && !split_ioapic
+        {
+            return Err(Error::config_unsupported(
+                ErrorDomain::Domain,
+                "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')",
+            ));
+        }
+    }
+    Ok(())
+}
