@@ -324,13 +324,23 @@ pub trait HypervisorDriver: Send + Sync {
 
     // ---- resources ----
     /// `virDomainSetMemoryFlags` (KiB); `MAXIMUM` in flags sets the maximum.
-    fn domain_set_memory(&self, dom: &DomainRef, kib: u64, flags: ModificationImpact) -> Result<()> {
+    fn domain_set_memory(
+        &self,
+        dom: &DomainRef,
+        kib: u64,
+        flags: ModificationImpact,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Domain, "virDomainSetMemoryFlags")
     }
     fn domain_set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
         self.domain_set_memory(dom, kib, ModificationImpact::MAXIMUM)
     }
-    fn domain_set_vcpus(&self, dom: &DomainRef, count: u32, flags: ModificationImpact) -> Result<()> {
+    fn domain_set_vcpus(
+        &self,
+        dom: &DomainRef,
+        count: u32,
+        flags: ModificationImpact,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Domain, "virDomainSetVcpusFlags")
     }
     fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: ModificationImpact) -> Result<i32> {
@@ -340,13 +350,29 @@ pub trait HypervisorDriver: Send + Sync {
     fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<(Vec<VcpuInfo>, Vec<Vec<bool>>)> {
         unsupported(ErrorDomain::Domain, "virDomainGetVcpus")
     }
-    fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, cpumap: &[bool], flags: u32) -> Result<()> {
+    fn domain_pin_vcpu(
+        &self,
+        dom: &DomainRef,
+        vcpu: u32,
+        cpumap: &[bool],
+        flags: u32,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Domain, "virDomainPinVcpuFlags")
     }
-    fn domain_memory_stats(&self, dom: &DomainRef, max: u32, flags: u32) -> Result<Vec<MemoryStat>> {
+    fn domain_memory_stats(
+        &self,
+        dom: &DomainRef,
+        max: u32,
+        flags: u32,
+    ) -> Result<Vec<MemoryStat>> {
         unsupported(ErrorDomain::Domain, "virDomainMemoryStats")
     }
-    fn domain_set_memory_stats_period(&self, dom: &DomainRef, period: i32, flags: u32) -> Result<()> {
+    fn domain_set_memory_stats_period(
+        &self,
+        dom: &DomainRef,
+        period: i32,
+        flags: u32,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Domain, "virDomainSetMemoryStatsPeriod")
     }
     fn domain_block_stats(&self, dom: &DomainRef, disk: &str) -> Result<BlockStats> {
@@ -386,13 +412,28 @@ pub trait HypervisorDriver: Send + Sync {
     }
 
     // ---- devices ----
-    fn domain_attach_device(&self, dom: &DomainRef, xml: &str, flags: DeviceModifyFlags) -> Result<()> {
+    fn domain_attach_device(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DeviceModifyFlags,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Domain, "virDomainAttachDeviceFlags")
     }
-    fn domain_detach_device(&self, dom: &DomainRef, xml: &str, flags: DeviceModifyFlags) -> Result<()> {
+    fn domain_detach_device(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DeviceModifyFlags,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Domain, "virDomainDetachDeviceFlags")
     }
-    fn domain_update_device(&self, dom: &DomainRef, xml: &str, flags: DeviceModifyFlags) -> Result<()> {
+    fn domain_update_device(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DeviceModifyFlags,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Domain, "virDomainUpdateDeviceFlags")
     }
     fn domain_send_key(
@@ -406,7 +447,12 @@ pub trait HypervisorDriver: Send + Sync {
         unsupported(ErrorDomain::Domain, "virDomainSendKey")
     }
     /// Screenshot: MIME type and image bytes.
-    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+    fn domain_screenshot(
+        &self,
+        dom: &DomainRef,
+        screen: u32,
+        flags: u32,
+    ) -> Result<(String, Vec<u8>)> {
         unsupported(ErrorDomain::Domain, "virDomainScreenshot")
     }
     fn domain_open_console(
@@ -428,7 +474,12 @@ pub trait HypervisorDriver: Send + Sync {
     ) -> Result<String> {
         unsupported(ErrorDomain::Domain, "virDomainQemuAgentCommand")
     }
-    fn domain_qemu_monitor_command(&self, dom: &DomainRef, command: &str, flags: u32) -> Result<String> {
+    fn domain_qemu_monitor_command(
+        &self,
+        dom: &DomainRef,
+        command: &str,
+        flags: u32,
+    ) -> Result<String> {
         unsupported(ErrorDomain::Domain, "virDomainQemuMonitorCommand")
     }
 
@@ -441,7 +492,11 @@ pub trait HypervisorDriver: Send + Sync {
     ) -> Result<DomainSnapshotRef> {
         unsupported(ErrorDomain::DomainSnapshot, "virDomainSnapshotCreateXML")
     }
-    fn domain_list_all_snapshots(&self, dom: &DomainRef, flags: u32) -> Result<Vec<DomainSnapshotRef>> {
+    fn domain_list_all_snapshots(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<DomainSnapshotRef>> {
         unsupported(ErrorDomain::DomainSnapshot, "virDomainListAllSnapshots")
     }
     fn domain_snapshot_lookup_by_name(
@@ -536,7 +591,10 @@ pub trait NetworkDriver: Send + Sync {
 /// Storage pools and volumes (libvirt's `virStorageDriver`).
 #[allow(unused_variables)]
 pub trait StorageDriver: Send + Sync {
-    fn connect_list_all_storage_pools(&self, flags: ListStoragePoolsFlags) -> Result<Vec<StoragePoolRef>> {
+    fn connect_list_all_storage_pools(
+        &self,
+        flags: ListStoragePoolsFlags,
+    ) -> Result<Vec<StoragePoolRef>> {
         unsupported(ErrorDomain::Storage, "virConnectListAllStoragePools")
     }
     fn connect_find_storage_pool_sources(
@@ -565,7 +623,11 @@ pub trait StorageDriver: Send + Sync {
     fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
         unsupported(ErrorDomain::Storage, "virStoragePoolCreateXML")
     }
-    fn storage_pool_build(&self, pool: &StoragePoolRef, flags: StoragePoolBuildFlags) -> Result<()> {
+    fn storage_pool_build(
+        &self,
+        pool: &StoragePoolRef,
+        flags: StoragePoolBuildFlags,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Storage, "virStoragePoolBuild")
     }
     fn storage_pool_undefine(&self, pool: &StoragePoolRef) -> Result<()> {
@@ -577,7 +639,11 @@ pub trait StorageDriver: Send + Sync {
     fn storage_pool_destroy(&self, pool: &StoragePoolRef) -> Result<()> {
         unsupported(ErrorDomain::Storage, "virStoragePoolDestroy")
     }
-    fn storage_pool_delete(&self, pool: &StoragePoolRef, flags: StoragePoolDeleteFlags) -> Result<()> {
+    fn storage_pool_delete(
+        &self,
+        pool: &StoragePoolRef,
+        flags: StoragePoolDeleteFlags,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Storage, "virStoragePoolDelete")
     }
     fn storage_pool_refresh(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
@@ -586,7 +652,11 @@ pub trait StorageDriver: Send + Sync {
     fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> Result<StoragePoolInfo> {
         unsupported(ErrorDomain::Storage, "virStoragePoolGetInfo")
     }
-    fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: XmlInactiveFlags) -> Result<String> {
+    fn storage_pool_get_xml_desc(
+        &self,
+        pool: &StoragePoolRef,
+        flags: XmlInactiveFlags,
+    ) -> Result<String> {
         unsupported(ErrorDomain::Storage, "virStoragePoolGetXMLDesc")
     }
     fn storage_pool_get_autostart(&self, pool: &StoragePoolRef) -> Result<bool> {
@@ -601,10 +671,18 @@ pub trait StorageDriver: Send + Sync {
     fn storage_pool_is_persistent(&self, pool: &StoragePoolRef) -> Result<bool> {
         unsupported(ErrorDomain::Storage, "virStoragePoolIsPersistent")
     }
-    fn storage_pool_list_all_volumes(&self, pool: &StoragePoolRef, flags: u32) -> Result<Vec<StorageVolRef>> {
+    fn storage_pool_list_all_volumes(
+        &self,
+        pool: &StoragePoolRef,
+        flags: u32,
+    ) -> Result<Vec<StorageVolRef>> {
         unsupported(ErrorDomain::Storage, "virStoragePoolListAllVolumes")
     }
-    fn storage_vol_lookup_by_name(&self, pool: &StoragePoolRef, name: &str) -> Result<StorageVolRef> {
+    fn storage_vol_lookup_by_name(
+        &self,
+        pool: &StoragePoolRef,
+        name: &str,
+    ) -> Result<StorageVolRef> {
         unsupported(ErrorDomain::Storage, "virStorageVolLookupByName")
     }
     fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVolRef> {
@@ -633,10 +711,20 @@ pub trait StorageDriver: Send + Sync {
     fn storage_vol_delete(&self, vol: &StorageVolRef, flags: StorageVolDeleteFlags) -> Result<()> {
         unsupported(ErrorDomain::Storage, "virStorageVolDelete")
     }
-    fn storage_vol_wipe(&self, vol: &StorageVolRef, algorithm: WipeAlgorithm, flags: u32) -> Result<()> {
+    fn storage_vol_wipe(
+        &self,
+        vol: &StorageVolRef,
+        algorithm: WipeAlgorithm,
+        flags: u32,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Storage, "virStorageVolWipe")
     }
-    fn storage_vol_resize(&self, vol: &StorageVolRef, capacity: u64, flags: StorageVolResizeFlags) -> Result<()> {
+    fn storage_vol_resize(
+        &self,
+        vol: &StorageVolRef,
+        capacity: u64,
+        flags: StorageVolResizeFlags,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Storage, "virStorageVolResize")
     }
     fn storage_vol_get_info(&self, vol: &StorageVolRef) -> Result<StorageVolInfo> {
@@ -671,13 +759,21 @@ pub trait StorageDriver: Send + Sync {
 /// Host devices (libvirt's `virNodeDeviceDriver`).
 #[allow(unused_variables)]
 pub trait NodeDeviceDriver: Send + Sync {
-    fn connect_list_all_node_devices(&self, flags: ListNodeDevicesFlags) -> Result<Vec<NodeDeviceRef>> {
+    fn connect_list_all_node_devices(
+        &self,
+        flags: ListNodeDevicesFlags,
+    ) -> Result<Vec<NodeDeviceRef>> {
         unsupported(ErrorDomain::Nodedev, "virConnectListAllNodeDevices")
     }
     fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
         unsupported(ErrorDomain::Nodedev, "virNodeDeviceLookupByName")
     }
-    fn node_device_lookup_scsi_host_by_wwn(&self, wwnn: &str, wwpn: &str, flags: u32) -> Result<NodeDeviceRef> {
+    fn node_device_lookup_scsi_host_by_wwn(
+        &self,
+        wwnn: &str,
+        wwpn: &str,
+        flags: u32,
+    ) -> Result<NodeDeviceRef> {
         unsupported(ErrorDomain::Nodedev, "virNodeDeviceLookupSCSIHostByWWN")
     }
     fn node_device_get_xml_desc(&self, dev: &NodeDeviceRef, flags: u32) -> Result<String> {
@@ -689,7 +785,12 @@ pub trait NodeDeviceDriver: Send + Sync {
     fn node_device_list_caps(&self, dev: &NodeDeviceRef) -> Result<Vec<String>> {
         unsupported(ErrorDomain::Nodedev, "virNodeDeviceListCaps")
     }
-    fn node_device_detach(&self, dev: &NodeDeviceRef, driver: Option<&str>, flags: u32) -> Result<()> {
+    fn node_device_detach(
+        &self,
+        dev: &NodeDeviceRef,
+        driver: Option<&str>,
+        flags: u32,
+    ) -> Result<()> {
         unsupported(ErrorDomain::Nodedev, "virNodeDeviceDetachFlags")
     }
     fn node_device_reattach(&self, dev: &NodeDeviceRef) -> Result<()> {
@@ -724,7 +825,11 @@ pub trait InterfaceDriver: Send + Sync {
     fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<InterfaceRef> {
         unsupported(ErrorDomain::Interface, "virInterfaceLookupByMACString")
     }
-    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: XmlInactiveFlags) -> Result<String> {
+    fn interface_get_xml_desc(
+        &self,
+        iface: &InterfaceRef,
+        flags: XmlInactiveFlags,
+    ) -> Result<String> {
         unsupported(ErrorDomain::Interface, "virInterfaceGetXMLDesc")
     }
     fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {

@@ -276,15 +276,24 @@ impl ErrorCode {
             OperationFailed => ("operation failed", "operation failed: %s"),
             GetFailed => ("GET operation failed", "GET operation failed: %s"),
             PostFailed => ("POST operation failed", "POST operation failed: %s"),
-            HttpError => ("got unknown HTTP error code", "got unknown HTTP error code %s"),
-            SexprSerial => ("failed to serialize S-Expr", "failed to serialize S-Expr: %s"),
+            HttpError => (
+                "got unknown HTTP error code",
+                "got unknown HTTP error code %s",
+            ),
+            SexprSerial => (
+                "failed to serialize S-Expr",
+                "failed to serialize S-Expr: %s",
+            ),
             NoXen => (
                 "could not use Xen hypervisor entry",
                 "could not use Xen hypervisor entry %s",
             ),
             XenCall => ("failed Xen syscall", "failed Xen syscall %s"),
             OsType => ("unknown OS type", "unknown OS type %s"),
-            NoKernel => ("missing kernel information", "missing kernel information: %s"),
+            NoKernel => (
+                "missing kernel information",
+                "missing kernel information: %s",
+            ),
             NoRoot => (
                 "missing root device information",
                 "missing root device information in %s",
@@ -345,7 +354,10 @@ impl ErrorCode {
                 "failed to write configuration file: %s",
             ),
             XmlDetail => ("parser error", "%s"),
-            InvalidNetwork => ("invalid network pointer in", "invalid network pointer in %s"),
+            InvalidNetwork => (
+                "invalid network pointer in",
+                "invalid network pointer in %s",
+            ),
             NetworkExist => ("this network exists already", "network %s exists already"),
             SystemError => ("system call error", "%s"),
             Rpc => ("RPC error", "%s"),
@@ -429,16 +441,10 @@ impl ErrorCode {
                 "Hook script execution failed: %s",
             ),
             InvalidDomainSnapshot => ("Invalid domain snapshot", "Invalid domain snapshot: %s"),
-            NoDomainSnapshot => (
-                "Domain snapshot not found",
-                "Domain snapshot not found: %s",
-            ),
+            NoDomainSnapshot => ("Domain snapshot not found", "Domain snapshot not found: %s"),
             InvalidStream => ("invalid stream pointer", "invalid stream pointer in %s"),
             ArgumentUnsupported => ("argument unsupported", "argument unsupported: %s"),
-            StorageProbeFailed => (
-                "Storage pool probe failed",
-                "Storage pool probe failed: %s",
-            ),
+            StorageProbeFailed => ("Storage pool probe failed", "Storage pool probe failed: %s"),
             StoragePoolBuilt => (
                 "Storage pool already built",
                 "Storage pool already built: %s",
@@ -475,7 +481,10 @@ impl ErrorCode {
                 "migration successfully aborted",
                 "migration successfully aborted: %s",
             ),
-            AuthUnavailable => ("authentication unavailable", "authentication unavailable: %s"),
+            AuthUnavailable => (
+                "authentication unavailable",
+                "authentication unavailable: %s",
+            ),
             NoServer => ("Server not found", "Server not found: %s"),
             NoClient => ("Client not found", "Client not found: %s"),
             AgentUnsynced => (
@@ -492,10 +501,9 @@ impl ErrorCode {
                 "Network filter binding not found",
                 "Network filter binding not found: %s",
             ),
-            InvalidDomainCheckpoint => (
-                "Invalid domain checkpoint",
-                "Invalid domain checkpoint: %s",
-            ),
+            InvalidDomainCheckpoint => {
+                ("Invalid domain checkpoint", "Invalid domain checkpoint: %s")
+            }
             NoDomainCheckpoint => (
                 "Domain checkpoint not found",
                 "Domain checkpoint not found: %s",
@@ -619,14 +627,21 @@ impl Error {
         Self::new(domain, ErrorCode::NoSupport, function)
     }
 
-    /// `VIR_ERR_INVALID_ARG` for flags a function does not accept, worded as libvirt's
-    /// `virCheckFlags`.
+    /// `VIR_ERR_INVALID_ARG` for flags a function does not accept, as libvirt's
+    /// `virCheckFlags` reports it: no code prefix, the function name in `str1`, `"flags"` in
+    /// `str2`.
     pub fn unsupported_flags(domain: ErrorDomain, flags: u32, function: &str) -> Self {
-        Self::new(
+        Error {
+            code: ErrorCode::InvalidArg,
             domain,
-            ErrorCode::InvalidArg,
-            format!("unsupported flags (0x{flags:x}) in function {function}"),
-        )
+            level: ErrorLevel::Error,
+            message: format!("unsupported flags (0x{flags:x}) in function {function}"),
+            str1: Some(function.to_string()),
+            str2: Some("flags".to_string()),
+            str3: None,
+            int1: 0,
+            int2: 0,
+        }
     }
 
     /// `VIR_ERR_INTERNAL_ERROR` with a detail.
@@ -670,8 +685,15 @@ mod tests {
 
     #[test]
     fn messages_follow_libvirt_layout() {
-        let e = Error::new(ErrorDomain::Test, ErrorCode::NoDomain, "no domain with matching name 'x'");
-        assert_eq!(e.message, "Domain not found: no domain with matching name 'x'");
+        let e = Error::new(
+            ErrorDomain::Test,
+            ErrorCode::NoDomain,
+            "no domain with matching name 'x'",
+        );
+        assert_eq!(
+            e.message,
+            "Domain not found: no domain with matching name 'x'"
+        );
         assert_eq!(e.code as i32, 42);
         assert_eq!(e.domain as i32, 12);
         let e = Error::bare(ErrorDomain::Test, ErrorCode::OperationDenied);
@@ -690,6 +712,21 @@ mod tests {
         for n in 0..=72 {
             assert_eq!(ErrorDomain::from_i32(n).map(|d| d as i32), Some(n));
         }
+    }
+
+    #[test]
+    fn unsupported_flags_matches_vircheckflags() {
+        let e = Error::unsupported_flags(
+            ErrorDomain::Test,
+            0x8000_0000,
+            "testConnectListAllNodeDevices",
+        );
+        assert_eq!(
+            e.message,
+            "unsupported flags (0x80000000) in function testConnectListAllNodeDevices"
+        );
+        assert_eq!(e.code, ErrorCode::InvalidArg);
+        assert_eq!(e.str1.as_deref(), Some("testConnectListAllNodeDevices"));
     }
 
     #[test]

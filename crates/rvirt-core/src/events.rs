@@ -352,7 +352,9 @@ mod tests {
             event: domain_lifecycle::STARTED,
             detail: 0,
         });
-        bus.emit(Event::DomainReboot { domain: dom.clone() });
+        bus.emit(Event::DomainReboot {
+            domain: dom.clone(),
+        });
         assert_eq!(hits.load(Ordering::SeqCst), 1);
         assert!(bus.deregister(id));
         assert!(!bus.deregister(id));

@@ -80,10 +80,9 @@ pub fn parse_uuid(text: &str) -> Option<Uuid> {
     let t = text.trim();
     let mut bytes = [0u8; 16];
     let mut nibbles = 0usize;
-    let mut chars = t.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in t.chars() {
         if c == '-' {
-            if nibbles % 2 == 1 {
+            if !nibbles.is_multiple_of(2) {
                 return None;
             }
             continue;
@@ -92,7 +91,7 @@ pub fn parse_uuid(text: &str) -> Option<Uuid> {
         if nibbles >= 32 {
             return None;
         }
-        bytes[nibbles / 2] |= if nibbles % 2 == 0 { v << 4 } else { v };
+        bytes[nibbles / 2] |= if nibbles.is_multiple_of(2) { v << 4 } else { v };
         nibbles += 1;
     }
     (nibbles == 32).then(|| Uuid::from_bytes(bytes))
