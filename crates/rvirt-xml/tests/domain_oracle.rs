@@ -173,6 +173,8 @@ fn mask(probe: &str, xml: &str) -> String {
             let t = l.trim_start();
             if t.starts_with("<uuid>") && !probe.contains("<uuid>") {
                 "  <uuid/>".to_string()
+            } else if t.starts_with("<genid>") && !probe.contains("</genid>") {
+                "  <genid/>".to_string()
             } else if t.starts_with("<mac address='52:54:00:") && !probe.contains(&t[14..31]) {
                 "      <mac generated/>".to_string()
             } else {
@@ -1241,6 +1243,11 @@ fn extra_documents_match_libvirt() {
             (Ok(want), Ok(def)) => {
                 let got = def.format(FormatOptions::default());
                 let (want, got) = (mask(doc, &want), mask(doc, &got));
+                if let Ok(dump) = std::env::var("DOMAIN_ORACLE_DUMP") {
+                    let _ = std::fs::create_dir_all(&dump);
+                    let _ = std::fs::write(format!("{dump}/{name}.want"), &want);
+                    let _ = std::fs::write(format!("{dump}/{name}.got"), &got);
+                }
                 want.lines()
                     .zip(got.lines())
                     .find(|(a, b)| a != b)

@@ -92,6 +92,8 @@ pub struct VcpuPlacement {
     /// `static` or `auto`.
     pub placement: String,
     pub cpuset: Option<String>,
+    /// The document named the placement (an automatic NUMA placement does not override it).
+    pub explicit: bool,
 }
 
 /// A domain definition.

@@ -33,6 +33,7 @@ const VIRT_TYPES: &[&str] = &[
 /// Top-level elements held in typed fields rather than in `sections`.
 const TYPED_TOP: &[&str] = &[
     "name",
+    "genid",
     "uuid",
     "title",
     "description",
@@ -52,17 +53,6 @@ pub fn parse(xml: &str, opts: ParseOptions) -> Result<DomainDef> {
     let root = expect_root(&doc, "domain")?;
     let mut def = DomainDef::default();
 
-    let virt_type = root
-        .attr("type")
-        .ok_or_else(|| Error::internal(ErrorDomain::Domain, "missing domain type attribute"))?;
-    if !VIRT_TYPES.contains(&virt_type) {
-        return Err(Error::config_unsupported(
-            ErrorDomain::Domain,
-            format!("invalid domain type {virt_type}"),
-        ));
-    }
-    def.virt_type = virt_type.to_string();
-
     if opts.live {
         if let Some(id) = root.attr("id") {
             def.id = id.parse().ok();
@@ -73,11 +63,36 @@ pub fn parse(xml: &str, opts: ParseOptions) -> Result<DomainDef> {
         Some(n) if !n.is_empty() => n.to_string(),
         _ => return Err(Error::bare(ErrorDomain::Domain, ErrorCode::NoName)),
     };
+    let virt_type = root
+        .attr("type")
+        .ok_or_else(|| Error::internal(ErrorDomain::Domain, "missing domain type attribute"))?;
+    if !VIRT_TYPES.contains(&virt_type) {
+        return Err(Error::config_unsupported(
+            ErrorDomain::Domain,
+            format!("invalid domain type {virt_type}"),
+        ));
+    }
+    def.virt_type = virt_type.to_string();
     def.uuid = match root.child_text("uuid") {
         None => Uuid::new_v4(),
         Some(text) => parse_uuid(text)
             .ok_or_else(|| Error::internal(ErrorDomain::Domain, "malformed uuid element"))?,
     };
+    if let Some(g) = root.child("genid") {
+        let text = g.text().unwrap_or("").trim();
+        let genid = if text.is_empty() {
+            Uuid::new_v4()
+        } else {
+            parse_uuid(text).ok_or_else(|| {
+                Error::xml(
+                    ErrorDomain::Domain,
+                    format!("malformed genid element: {text}"),
+                )
+            })?
+        };
+        def.sections
+            .push(Element::new("genid").with_text(&genid.hyphenated().to_string()));
+    }
     def.title = root.child_text("title").map(str::to_string);
     if let Some(t) = &def.title {
         if t.contains('\n') {
@@ -112,7 +127,7 @@ pub fn parse(xml: &str, opts: ParseOptions) -> Result<DomainDef> {
             continue;
         }
         // libvirt reads the first of each singleton section; seclabels may repeat.
-        if name != "seclabel" && def.sections.iter().any(|s| s.name == name) {
+        if name != "seclabel" && name != "sysinfo" && def.sections.iter().any(|s| s.name == name) {
             continue;
         }
         if let Some(mut el) = from_node(child, &format!("domain/{name}")) {
@@ -206,10 +221,18 @@ fn parse_memory(root: Node<'_, '_>, def: &mut DomainDef) -> Result<()> {
     }
     if let Some(m) = root.child("maxMemory") {
         let kib = memory_kib(m, "./maxMemory[1]")?;
-        let mut el = Element::new("maxMemory").with_text(&kib.to_string());
-        if let Some(slots) = m.attr("slots") {
-            el.set_attr("slots", slots);
+        let slots = m
+            .attr("slots")
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(0);
+        if kib == 0 || slots == 0 {
+            return Err(Error::xml(
+                ErrorDomain::Domain,
+                "both maximum memory size and memory slot count must be specified",
+            ));
         }
+        let mut el = Element::new("maxMemory").with_text(&kib.to_string());
+        el.set_attr("slots", &slots.to_string());
         el.set_attr("unit", "KiB");
         def.sections.push(el);
     }
@@ -261,9 +284,12 @@ fn parse_vcpu(root: Node<'_, '_>, def: &mut DomainDef) -> Result<()> {
             ));
         }
         def.vcpu_placement.placement = p.to_string();
+        def.vcpu_placement.explicit = true;
     }
     if let Some(set) = v.attr("cpuset") {
         super::bitmap::parse(set)?;
+        // Pinned vCPUs are statically placed whatever the memory placement says.
+        def.vcpu_placement.explicit = true;
     }
     def.vcpu_placement.cpuset = v.attr("cpuset").map(str::to_string);
     Ok(())
@@ -278,6 +304,17 @@ fn parse_os_type(root: Node<'_, '_>, def: &mut DomainDef) -> Result<()> {
         .unwrap_or_default();
     def.os.arch = ty.and_then(|t| t.attr("arch")).map(str::to_string);
     def.os.machine = ty.and_then(|t| t.attr("machine")).map(str::to_string);
+    if def.os.os_type.is_empty() {
+        // A host-side boot loader implies a Xen paravirtualised guest.
+        if root.child("bootloader").is_some() {
+            def.os.os_type = "xen".into();
+        } else {
+            return Err(Error::xml(
+                ErrorDomain::Domain,
+                "an os <type> must be specified",
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -15,19 +15,26 @@ pub fn apply(def: &mut DomainDef, live: bool) -> Result<()> {
     os_defaults(def)?;
     memory_defaults(def)?;
     lifecycle_defaults(def);
+    // Power-management switches without a value say nothing.
+    if let Some(pm) = section_mut(def, "pm") {
+        pm.children.retain(|c| c.has_attr("enabled"));
+    }
     cpu_defaults(def)?;
     features_defaults(def);
-    seclabel_defaults(def);
+    seclabel_defaults(def)?;
     clock_defaults(def);
     numatune_defaults(def)?;
     sysinfo_defaults(def);
     launch_security_defaults(def)?;
     canonical_sets(def);
-    memory_tuning_defaults(def);
+    memory_tuning_defaults(def)?;
     iothread_defaults(def)?;
+    vcpus_defaults(def)?;
     devices::apply(def, live)?;
     boot_order_defaults(def)?;
     canonicalize(def);
+    // From here on the placement is stated, as it is in the printed document.
+    def.vcpu_placement.explicit = true;
     Ok(())
 }
 
@@ -252,6 +259,11 @@ fn cpu_defaults(def: &mut DomainDef) -> Result<()> {
         .is_some_and(|m| m.text.as_deref().is_some_and(|t| !t.is_empty()));
     if !has_model {
         cpu.remove_children("model");
+        // Without a model, "custom" and its match are not printed.
+        if cpu.attr("mode").is_none_or(|m| m == "custom") {
+            cpu.remove_attr("mode");
+            cpu.remove_attr("match");
+        }
     }
     if let Some(t) = cpu.child_mut("topology") {
         if !t.has_attr("dies") {
@@ -280,6 +292,21 @@ fn cpu_defaults(def: &mut DomainDef) -> Result<()> {
     }
     if let Some(numa) = cpu.child_mut("numa") {
         numa_distances(numa);
+        if let Some(ic) = numa.child_mut("interconnects") {
+            for bw in ic.children.iter_mut().filter(|c| c.name == "bandwidth") {
+                if !bw.has_attr("unit") {
+                    bw.set_attr("unit", "KiB");
+                }
+            }
+        }
+        for cell in numa.children.iter_mut().filter(|c| c.name == "cell") {
+            for cache in cell.children.iter_mut().filter(|c| c.name == "cache") {
+                // Cache line sizes are kept as a byte count.
+                if let Some(line) = cache.child_mut("line") {
+                    line.set_attr("unit", "B");
+                }
+            }
+        }
         for (i, cell) in numa
             .children
             .iter_mut()
@@ -305,7 +332,19 @@ fn cpu_defaults(def: &mut DomainDef) -> Result<()> {
 
 /// `<seclabel>`: relabeling defaults by type; labels libvirt generates for dynamic labels
 /// and image labels are runtime state and are not read from a definition.
-fn seclabel_defaults(def: &mut DomainDef) {
+fn seclabel_defaults(def: &mut DomainDef) -> Result<()> {
+    let labels = def.sections.iter().filter(|s| s.name == "seclabel").count();
+    if labels > 1
+        && def
+            .sections
+            .iter()
+            .any(|s| s.name == "seclabel" && !s.has_attr("model"))
+    {
+        return Err(Error::xml(
+            ErrorDomain::Domain,
+            "missing security model when using multiple labels",
+        ));
+    }
     // Without a security driver to name it, a label without a model is not kept.
     def.sections
         .retain(|s| s.name != "seclabel" || s.has_attr("model"));
@@ -327,6 +366,7 @@ fn seclabel_defaults(def: &mut DomainDef) {
             sl.remove_children("baselabel");
         }
     }
+    Ok(())
 }
 
 /// NUMA distances are symmetric and a node is at distance 10 from itself: libvirt fills in
@@ -371,11 +411,16 @@ fn numa_distances(numa: &mut Element) {
         else {
             continue;
         };
+        // A node is at distance 10 from itself once it has any distance at all.
+        let has_any = ids
+            .iter()
+            .any(|&o| o != me && (lookup(me, o).is_some() || lookup(o, me).is_some()))
+            || lookup(me, me).is_some();
         let mut dist = Element::new("distances");
         for &other in &ids {
             let value = lookup(me, other)
                 .or_else(|| lookup(other, me))
-                .or_else(|| (me == other).then(|| "10".to_string()));
+                .or_else(|| (me == other && has_any).then(|| "10".to_string()));
             if let Some(v) = value {
                 dist.children.push(
                     Element::new("sibling")
@@ -447,7 +492,10 @@ fn numatune_defaults(def: &mut DomainDef) -> Result<()> {
         }
         for m in nt.children.iter_mut() {
             let mode = m.attr("mode").unwrap_or("strict").to_string();
-            if !matches!(mode.as_str(), "strict" | "preferred" | "interleave" | "restrictive") {
+            if !matches!(
+                mode.as_str(),
+                "strict" | "preferred" | "interleave" | "restrictive"
+            ) {
                 return Err(Error::config_unsupported(
                     ErrorDomain::Domain,
                     format!("Unsupported NUMA memory tuning mode '{mode}'"),
@@ -472,8 +520,8 @@ fn numatune_defaults(def: &mut DomainDef) -> Result<()> {
             }
         }
     }
-    // Automatic memory placement takes the vCPUs with it.
-    if memory_auto {
+    // Automatic memory placement takes the vCPUs with it, unless they say otherwise.
+    if memory_auto && !def.vcpu_placement.explicit {
         def.vcpu_placement.placement = "auto".into();
     }
     if def.vcpu_placement.placement != "auto" {
@@ -497,6 +545,17 @@ fn numatune_defaults(def: &mut DomainDef) -> Result<()> {
 
 fn sysinfo_defaults(def: &mut DomainDef) {
     for s in def.sections.iter_mut().filter(|s| s.name == "sysinfo") {
+        // The system UUID is printed in canonical form.
+        if let Some(system) = s.child_mut("system") {
+            for e in system.children.iter_mut() {
+                if e.attr("name") == Some("uuid") {
+                    let text = e.text.as_deref().unwrap_or("").trim().replace('-', "");
+                    if let Ok(u) = uuid::Uuid::parse_str(&text) {
+                        e.text = Some(u.hyphenated().to_string());
+                    }
+                }
+            }
+        }
         if s.attr("type") == Some("fwcfg") {
             for e in s.children.iter_mut().filter(|c| c.name == "entry") {
                 if e.has_attr("file") {
@@ -530,6 +589,14 @@ fn launch_security_defaults(def: &mut DomainDef) -> Result<()> {
 /// otherwise; mixing both, or reusing an order, is rejected.
 fn boot_order_defaults(def: &mut DomainDef) -> Result<()> {
     if def.os.os_type != "hvm" {
+        return Ok(());
+    }
+    // A host-side boot loader replaces the guest's boot device list.
+    if def.section("bootloader").is_some() {
+        if let Some(os) = section_mut(def, "os") {
+            os.children
+                .retain(|c| !matches!(c.name.as_str(), "boot" | "bootmenu" | "bios"));
+        }
         return Ok(());
     }
     let mut orders: Vec<String> = Vec::new();
@@ -588,7 +655,11 @@ fn canonical_sets(def: &mut DomainDef) {
                     fix(c, "cpuset");
                     fix(c, "vcpus");
                     fix(c, "iothreads");
+                    for m in c.children.iter_mut() {
+                        fix(m, "vcpus");
+                    }
                 }
+                split_schedulers(s);
             }
             "numatune" => {
                 for c in s.children.iter_mut() {
@@ -670,11 +741,13 @@ fn iothread_defaults(def: &mut DomainDef) -> Result<()> {
 }
 
 /// Memory tunables are printed in KiB; hugepage sizes likewise.
-fn memory_tuning_defaults(def: &mut DomainDef) {
-    let has_numa = def
+fn memory_tuning_defaults(def: &mut DomainDef) -> Result<()> {
+    let cells = def
         .section("cpu")
         .and_then(|c| c.child("numa"))
-        .is_some_and(|n| n.child("cell").is_some());
+        .map(|n| n.children_named("cell").count() as u64)
+        .unwrap_or(0);
+    let has_numa = cells > 0;
     for s in def.sections.iter_mut() {
         match s.name.as_str() {
             "memtune" => {
@@ -692,6 +765,19 @@ fn memory_tuning_defaults(def: &mut DomainDef) {
                             page.set_attr("size", &kib.to_string());
                             page.set_attr("unit", "KiB");
                         }
+                        // Huge pages can only be placed on nodes the guest has; without
+                        // guest NUMA there is just node 0, and naming it says nothing.
+                        if let Some(set) = page.attr("nodeset") {
+                            let nodes = bitmap::parse(set)?;
+                            let available = cells.max(1);
+                            if let Some(missing) = nodes.iter().find(|n| **n >= available) {
+                                return Err(Error::new(
+                                    ErrorDomain::Domain,
+                                    rvirt_core::ErrorCode::XmlDetail,
+                                    format!("hugepages: node {missing} not found"),
+                                ));
+                            }
+                        }
                         if !has_numa {
                             page.remove_attr("nodeset");
                         }
@@ -701,6 +787,7 @@ fn memory_tuning_defaults(def: &mut DomainDef) {
             _ => {}
         }
     }
+    Ok(())
 }
 
 /// Keeps devices grouped by kind, and every tree in libvirt's print order, so that equal
@@ -741,4 +828,81 @@ pub fn canonicalize(def: &mut DomainDef) {
         let path = format!("domain/{}", section.name);
         super::tree::canonicalize(section, &path);
     }
+}
+
+/// `<vcpusched>` and `<iothreadsched>` name sets of threads; libvirt keeps one scheduler per
+/// thread and prints one element for each.
+fn split_schedulers(cputune: &mut Element) {
+    let mut out = Vec::with_capacity(cputune.children.len());
+    for c in cputune.children.drain(..) {
+        let key = match c.name.as_str() {
+            "vcpusched" => "vcpus",
+            "iothreadsched" => "iothreads",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        match c.attr(key).and_then(|set| bitmap::parse(set).ok()) {
+            Some(ids) if ids.len() > 1 => {
+                for id in ids {
+                    let mut one = c.clone();
+                    one.set_attr(key, &id.to_string());
+                    out.push(one);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    cputune.children = out;
+}
+
+const MAX_LISTED_VCPUS: u32 = 16_384;
+
+/// `<vcpus>`: every vCPU up to the maximum is listed, the unlisted ones offline; the
+/// online ones set the current count; hot-pluggability defaults to "offline ones are".
+fn vcpus_defaults(def: &mut DomainDef) -> Result<()> {
+    let max = def.vcpus;
+    let Some(list) = def.sections.iter_mut().find(|s| s.name == "vcpus") else {
+        return Ok(());
+    };
+    // One entry per vCPU is kept; refuse counts no guest can have rather than allocate.
+    if max > MAX_LISTED_VCPUS {
+        return Err(Error::config_unsupported(
+            ErrorDomain::Domain,
+            format!("maximum vcpus count {max} exceeds the supported {MAX_LISTED_VCPUS}"),
+        ));
+    }
+    let mut table: Vec<Option<Element>> = vec![None; max as usize];
+    for v in list.children.iter().filter(|c| c.name == "vcpu") {
+        let Some(id) = v.attr("id").and_then(|i| i.parse::<u32>().ok()) else {
+            return Err(Error::xml(ErrorDomain::Domain, "missing vcpu id"));
+        };
+        if id >= max {
+            return Err(Error::xml(
+                ErrorDomain::Domain,
+                format!("vcpu id '{id}' is out of range of maximum vcpu count"),
+            ));
+        }
+        table[id as usize] = Some(v.clone());
+    }
+    let mut online = 0;
+    list.children = table
+        .into_iter()
+        .enumerate()
+        .map(|(id, v)| {
+            let mut v = v.unwrap_or_else(|| Element::new("vcpu").with_attr("enabled", "no"));
+            v.set_attr("id", &id.to_string());
+            let enabled = v.attr("enabled") == Some("yes");
+            if enabled {
+                online += 1;
+            }
+            if !v.has_attr("hotpluggable") {
+                v.set_attr("hotpluggable", if enabled { "no" } else { "yes" });
+            }
+            v
+        })
+        .collect();
+    def.current_vcpus = online;
+    Ok(())
 }

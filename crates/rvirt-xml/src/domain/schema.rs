@@ -128,6 +128,8 @@ const PROCESS_CAPS: &[&str] = &[
     "syslog",
     "wake_alarm",
 ];
+/// `<driver>` of virtio devices: the virtio transport options.
+const VIRTIO_DRIVER: Spec = node(&["iommu", "ats", "packed", "page_per_vq"], &[]);
 const BACKING_STORE: Spec = node(&["type", "index"], &["format", "source", "backingStore"]);
 const BACKING_FORMAT: Spec = node(&["type"], &[]);
 const AUDIO_STREAM: Spec = node(
@@ -192,6 +194,7 @@ const DOMAIN: Spec = node(
         "vcpus",
         "iothreads",
         "iothreadids",
+        "defaultiothread",
         "cputune",
         "numatune",
         "resource",
@@ -299,6 +302,10 @@ fn top_spec(p: &str) -> Option<&'static Spec> {
         ("iothreads", TEXT),
         ("iothreadids", node(&[], &["iothread"])),
         (
+            "defaultiothread",
+            node(&["thread_pool_min", "thread_pool_max"], &[]),
+        ),
+        (
             "iothreadids/iothread",
             node(&["id", "thread_pool_min", "thread_pool_max"], &[]),
         ),
@@ -323,9 +330,9 @@ fn top_spec(p: &str) -> Option<&'static Spec> {
                     "vcpupin",
                     "emulatorpin",
                     "iothreadpin",
+                    "emulatorsched",
                     "vcpusched",
                     "iothreadsched",
-                    "emulatorsched",
                     "cachetune",
                     "memorytune",
                 ],
@@ -640,7 +647,28 @@ fn top_spec(p: &str) -> Option<&'static Spec> {
         ("cpu/cache", node(&["level", "mode"], &[])),
         ("cpu/maxphysaddr", node(&["mode", "bits"], &[])),
         ("cpu/feature", node(&["policy", "name"], &[])),
-        ("cpu/numa", node(&[], &["interconnects", "cell"])),
+        ("cpu/numa", node(&[], &["cell", "interconnects"])),
+        (
+            "cpu/numa/cell/cache",
+            node(&["level", "associativity", "policy"], &["size", "line"]),
+        ),
+        ("cpu/numa/cell/cache/size", node(&["value", "unit"], &[])),
+        ("cpu/numa/cell/cache/line", node(&["value", "unit"], &[])),
+        (
+            "cpu/numa/interconnects",
+            node(&[], &["latency", "bandwidth"]),
+        ),
+        (
+            "cpu/numa/interconnects/latency",
+            node(&["initiator", "target", "cache", "type", "value"], &[]),
+        ),
+        (
+            "cpu/numa/interconnects/bandwidth",
+            node(
+                &["initiator", "target", "cache", "type", "value", "unit"],
+                &[],
+            ),
+        ),
         (
             "cpu/numa/cell",
             node(
@@ -819,9 +847,11 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
                     "queues",
                     "queue_size",
                 ],
-                &[],
+                &["metadata_cache"],
             ),
         ),
+        ("disk/driver/metadata_cache", node(&[], &["max_size"])),
+        ("disk/driver/metadata_cache/max_size", text(&["unit"])),
         (
             "disk/source",
             node(
@@ -873,6 +903,10 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
         ("disk/source/timeout", node(&["seconds"], &[])),
         ("disk/source/reconnect", node(&["enabled", "timeout"], &[])),
         ("disk/source/reservations", node(&["managed"], &["source"])),
+        (
+            "disk/source/reservations/source",
+            node(&["type", "path", "mode"], &[]),
+        ),
         ("disk/source/auth", node(&["username"], &["secret"])),
         ("disk/source/encryption", node(&["format"], &["secret"])),
         (
@@ -999,6 +1033,10 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
                     "max_sectors",
                     "ioeventfd",
                     "iothread",
+                    "iommu",
+                    "ats",
+                    "packed",
+                    "page_per_vq",
                 ],
                 &[],
             ),
@@ -1030,13 +1068,27 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
         ),
         (
             "filesystem/driver",
-            node(&["type", "format", "wrpolicy", "queue"], &[]),
+            node(
+                &[
+                    "type",
+                    "format",
+                    "wrpolicy",
+                    "queue",
+                    "iommu",
+                    "ats",
+                    "packed",
+                    "page_per_vq",
+                ],
+                &[],
+            ),
         ),
         ("filesystem/binary", node(&["path", "xattr"], &[])),
         (
             "filesystem/source",
             node(
-                &["name", "dir", "file", "dev", "socket", "usage", "units"],
+                &[
+                    "name", "dir", "file", "dev", "socket", "usage", "units", "pool", "volume",
+                ],
                 &[],
             ),
         ),
@@ -1175,7 +1227,7 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
             "interface/driver/guest",
             node(&["csum", "tso4", "tso6", "ecn", "ufo"], &[]),
         ),
-        ("interface/backend", node(&["tap", "vhost"], &[])),
+        ("interface/backend", node(&["type", "tap", "vhost"], &[])),
         ("interface/filterref", node(&["filter"], &["parameter"])),
         (
             "interface/filterref/parameter",
@@ -1269,7 +1321,7 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
                 &["driver", "source", "alias", "address"],
             ),
         ),
-        ("input/driver", node(&["iommu", "ats", "packed"], &[])),
+        ("input/driver", VIRTIO_DRIVER),
         (
             "input/source",
             node(&["evdev", "dev", "grab", "grabToggle", "repeat"], &[]),
@@ -1310,14 +1362,14 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
                     "websocket",
                     "listen",
                     "keymap",
+                    "defaultMode",
                     "sharePolicy",
+                    "powerControl",
                     "passwd",
                     "passwdValidTo",
                     "connected",
-                    "defaultMode",
                     "replaceUser",
                     "multiUser",
-                    "powerControl",
                     "address",
                     "p2p",
                 ],
@@ -1386,7 +1438,10 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
         ("video", node(&[], &["driver", "model", "alias", "address"])),
         (
             "video/driver",
-            node(&["name", "vgaconf", "iommu", "ats", "packed"], &[]),
+            node(
+                &["name", "vgaconf", "iommu", "ats", "packed", "page_per_vq"],
+                &[],
+            ),
         ),
         (
             "video/model",
@@ -1460,10 +1515,11 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
             "redirdev",
             open(
                 &["bus", "type"],
-                &["source", "protocol", "boot", "alias", "address"],
+                &["source", "protocol", "log", "boot", "alias", "address"],
             ),
         ),
         ("redirdev/source", CHAR_SOURCE),
+        ("redirdev/log", CHAR_LOG),
         ("redirdev/protocol", CHAR_PROTOCOL),
         ("redirfilter", node(&[], &["usbdev"])),
         (
@@ -1483,7 +1539,7 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
             ),
         ),
         ("memballoon/stats", node(&["period"], &[])),
-        ("memballoon/driver", node(&["iommu", "ats", "packed"], &[])),
+        ("memballoon/driver", VIRTIO_DRIVER),
         (
             "rng",
             node(
@@ -1491,7 +1547,7 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
                 &["driver", "rate", "backend", "alias", "address"],
             ),
         ),
-        ("rng/driver", node(&["iommu", "ats", "packed"], &[])),
+        ("rng/driver", VIRTIO_DRIVER),
         ("rng/rate", node(&["bytes", "period"], &[])),
         (
             "rng/backend",

@@ -105,6 +105,52 @@ impl Element {
     }
 }
 
+/// Children libvirt reads as lists; any other child it reads once (the first one).
+const REPEATABLE: &[&str] = &[
+    "boot",
+    "feature",
+    "host",
+    "timer",
+    "entry",
+    "cell",
+    "sibling",
+    "vcpu",
+    "iothread",
+    "vcpupin",
+    "iothreadpin",
+    "vcpusched",
+    "iothreadsched",
+    "cachetune",
+    "cache",
+    "monitor",
+    "memorytune",
+    "node",
+    "page",
+    "device",
+    "initarg",
+    "initenv",
+    "table",
+    "uid",
+    "gid",
+    "event",
+    "seclabel",
+    "listen",
+    "channel",
+    "parameter",
+    "tag",
+    "ip",
+    "route",
+    "certificate",
+    "codec",
+    "source",
+    "cookie",
+    "memnode",
+    "usbdev",
+    "latency",
+    "bandwidth",
+    "cipher",
+];
+
 /// Builds an element from the document, keeping what the schema for `path` knows.
 /// `path` is the element's path below `<domain>` (`devices/disk/source`).
 pub fn from_node(node: Node<'_, '_>, path: &str) -> Option<Element> {
@@ -125,6 +171,10 @@ fn from_node_with(node: Node<'_, '_>, path: &str, spec: &Spec) -> Element {
         }
         let name = child.tag_name().name();
         if !spec.children.contains(&name) {
+            continue;
+        }
+        // libvirt reads the first of an element it expects once.
+        if !REPEATABLE.contains(&name) && el.children.iter().any(|c| c.name == name) {
             continue;
         }
         let child_path = format!("{path}/{name}");

@@ -115,6 +115,15 @@ const DEVICE_ENUMS: &[EnumCheck] = &[
     },
     EnumCheck {
         path: "disk/driver",
+        attr: "type",
+        values: &[
+            "none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd",
+            "ploop", "cow", "qcow", "qcow2", "qed", "vmdk", "luks",
+        ],
+        style: Style::Quoted("unknown driver format value "),
+    },
+    EnumCheck {
+        path: "disk/driver",
         attr: "cache",
         values: &[
             "default",
@@ -293,6 +302,12 @@ const DEVICE_ENUMS: &[EnumCheck] = &[
         style: Style::Attr,
     },
     EnumCheck {
+        path: "panic",
+        attr: "model",
+        values: &["isa", "pseries", "hyperv", "s390"],
+        style: Style::Quoted("unknown panic model "),
+    },
+    EnumCheck {
         path: "sound",
         attr: "model",
         values: &[
@@ -303,6 +318,21 @@ const DEVICE_ENUMS: &[EnumCheck] = &[
 ];
 
 const MORE_DEVICE_ENUMS: &[EnumCheck] = &[
+    EnumCheck {
+        path: "disk/source",
+        attr: "protocol",
+        values: &[
+            "nbd", "rbd", "sheepdog", "gluster", "iscsi", "http", "https", "ftp", "ftps", "tftp",
+            "ssh", "vxhs", "nfs",
+        ],
+        style: Style::Attr,
+    },
+    EnumCheck {
+        path: "interface/backend",
+        attr: "type",
+        values: &["default"],
+        style: Style::Attr,
+    },
     EnumCheck {
         path: "tpm/backend",
         attr: "type",
@@ -548,12 +578,45 @@ pub fn validate_parsed(def: &DomainDef) -> Result<()> {
             format!("unknown OS type '{}'", def.os.os_type),
         ));
     }
+    if let Some(cpu) = def.section("cpu") {
+        if cpu.children_named("feature").any(|f| !f.has_attr("name")) {
+            return Err(Error::xml(ErrorDomain::Cpu, "Invalid CPU feature name"));
+        }
+    }
+    check_numa_cpus(def)?;
     check_lifecycle(def)?;
     check_os(def)?;
     for section in &def.sections {
+        check_required(section, REQUIRED_SECTION_ATTRS)?;
+        // Boot devices are read for HVM guests only.
+        if def.os.os_type == "hvm" {
+            check_required(section, &[("os/boot", "dev")])?;
+        }
         check_enums(section, SECTION_ENUMS)?;
         if section.name == "features" {
             check_feature_states(section)?;
+            let retries = section
+                .child("hyperv")
+                .and_then(|h| h.child("spinlocks"))
+                .filter(|s| s.attr("state") == Some("on"))
+                .and_then(|s| s.attr("retries"));
+            if let Some(r) = retries {
+                match r.parse::<u32>() {
+                    Ok(n) if n >= 4095 => {}
+                    Ok(_) => {
+                        return Err(Error::xml(
+                            ErrorDomain::Domain,
+                            "HyperV spinlock retry count must be at least 4095",
+                        ))
+                    }
+                    Err(_) => {
+                        return Err(Error::xml(
+                            ErrorDomain::Domain,
+                            "invalid HyperV spinlock retry count",
+                        ))
+                    }
+                }
+            }
         }
         if section.name == "cpu" {
             if let Some(mode) = section.attr("mode") {
@@ -570,11 +633,12 @@ pub fn validate_parsed(def: &DomainDef) -> Result<()> {
         }
     }
     for dev in &def.devices {
+        check_required(dev, REQUIRED_DEVICE_ATTRS)?;
         check_enums(dev, DEVICE_ENUMS)?;
         check_enums(dev, MORE_DEVICE_ENUMS)?;
         match dev.name.as_str() {
             "controller" => {
-                let ctype = dev.attr("type").unwrap_or("");
+                let ctype = dev.attr("type").unwrap_or("ide");
                 if let (Some(model), Some(models)) = (dev.attr("model"), controller_models(ctype)) {
                     if !models.contains(&model) {
                         return Err(Error::config_unsupported(
@@ -602,6 +666,15 @@ pub fn validate_parsed(def: &DomainDef) -> Result<()> {
                     }
                 }
             }
+            "hostdev" if dev.attr("mode") == Some("capabilities") => {
+                let t = dev.attr("type").unwrap_or("");
+                if !matches!(t, "storage" | "misc" | "net") {
+                    return Err(Error::config_unsupported(
+                        ErrorDomain::Domain,
+                        format!("unknown host device source address type '{t}'"),
+                    ));
+                }
+            }
             "hostdev" if dev.attr("mode").unwrap_or("subsystem") == "subsystem" => {
                 let t = dev.attr("type").unwrap_or("");
                 if !matches!(t, "usb" | "pci" | "scsi" | "scsi_host" | "mdev") {
@@ -615,6 +688,36 @@ pub fn validate_parsed(def: &DomainDef) -> Result<()> {
         }
     }
     validate_parsed_devices(def)
+}
+
+/// The guest NUMA cells may not hold more vCPUs than the guest has.
+fn check_numa_cpus(def: &DomainDef) -> Result<()> {
+    let Some(numa) = def.section("cpu").and_then(|c| c.child("numa")) else {
+        return Ok(());
+    };
+    let mut count: u64 = 0;
+    let mut highest: Option<u64> = None;
+    for cell in numa.children_named("cell") {
+        let Some(cpus) = cell.attr("cpus") else {
+            continue;
+        };
+        let bits = super::bitmap::parse(cpus)?;
+        count += bits.len() as u64;
+        highest = highest.max(bits.last().copied());
+    }
+    if count > u64::from(def.vcpus) {
+        return Err(Error::internal(
+            ErrorDomain::Domain,
+            "Number of CPUs in <numa> exceeds the <vcpu> count",
+        ));
+    }
+    if highest.is_some_and(|h| h >= u64::from(def.vcpus)) {
+        return Err(Error::internal(
+            ErrorDomain::Domain,
+            "CPU IDs in <numa> exceed the <vcpu> count",
+        ));
+    }
+    Ok(())
 }
 
 /// `<os firmware=...>` and what firmware autoselection forbids.
@@ -639,6 +742,17 @@ fn check_firmware_autoselection(def: &DomainDef) -> Result<()> {
     let Some(os) = def.section("os") else {
         return Ok(());
     };
+    let loader_path = os
+        .child("loader")
+        .and_then(|l| l.text.as_deref())
+        .is_some_and(|t| !t.is_empty());
+    if os.child("nvram").is_some() && !loader_path && os.attr("firmware").is_none() {
+        return Err(Error::new(
+            ErrorDomain::Domain,
+            ErrorCode::XmlDetail,
+            "no loader path specified and firmware auto selection disabled",
+        ));
+    }
     if os.attr("firmware").is_none() {
         return Ok(());
     }
@@ -731,6 +845,73 @@ fn validate_usb(def: &DomainDef) -> Result<()> {
     Ok(())
 }
 
+/// The same host device may be given to the guest once.
+fn validate_hostdev_duplicates(def: &DomainDef) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for h in def.devices.iter().filter(|d| d.name == "hostdev") {
+        if h.attr("mode").unwrap_or("subsystem") != "subsystem" {
+            continue;
+        }
+        let Some(src) = h.child("source") else {
+            continue;
+        };
+        let addr = src.child("address");
+        let num = |a: Option<&Element>, k: &str| {
+            a.and_then(|a| a.attr(k)).and_then(crate::parse::parse_ull)
+        };
+        let key = match h.attr("type").unwrap_or("") {
+            "pci" if addr.is_some() => format!(
+                "pci {:?} {:?} {:?} {:?}",
+                num(addr, "domain").unwrap_or(0),
+                num(addr, "bus"),
+                num(addr, "slot"),
+                num(addr, "function")
+            ),
+            "usb" => format!(
+                "usb {:?} {:?} {:?} {:?}",
+                src.child_attr("vendor", "id")
+                    .and_then(crate::parse::parse_ull),
+                src.child_attr("product", "id")
+                    .and_then(crate::parse::parse_ull),
+                num(addr, "bus"),
+                num(addr, "device")
+            ),
+            "mdev" => format!("mdev {:?}", addr.and_then(|a| a.attr("uuid"))),
+            _ => continue,
+        };
+        if !seen.insert(key) {
+            return Err(Error::xml(
+                ErrorDomain::Domain,
+                "Hostdev already exists in the domain configuration",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// USB companion controllers need a master: some USB controller without `<master>`.
+fn validate_usb_masters(def: &DomainDef) -> Result<()> {
+    let usb: Vec<&Element> = def
+        .devices
+        .iter()
+        .filter(|d| d.name == "controller" && d.attr("type") == Some("usb"))
+        .collect();
+    for c in &usb {
+        if c.child("master").is_none() {
+            continue;
+        }
+        let has_master = usb.iter().any(|m| m.child("master").is_none());
+        if !has_master {
+            return Err(Error::new(
+                ErrorDomain::Domain,
+                ErrorCode::XmlDetail,
+                "No master USB controller specified",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Target types each kind of character device accepts.
 fn chr_target_types(kind: &str) -> &'static [&'static str] {
     match kind {
@@ -749,6 +930,48 @@ fn chr_target_types(kind: &str) -> &'static [&'static str] {
         "channel" => &["guestfwd", "virtio", "xen"],
         _ => &[],
     }
+}
+
+/// Attributes libvirt requires, by element path (device paths below `devices`).
+const REQUIRED_DEVICE_ATTRS: &[(&str, &str)] = &[
+    ("graphics", "type"),
+    ("graphics/listen", "type"),
+    ("graphics/clipboard", "copypaste"),
+    ("graphics/image", "compression"),
+    ("graphics/jpeg", "compression"),
+    ("graphics/zlib", "compression"),
+    ("graphics/playback", "compression"),
+    ("graphics/channel", "name"),
+    ("graphics/channel", "mode"),
+    ("graphics/streaming", "mode"),
+    ("graphics/mouse", "mode"),
+    ("memory", "model"),
+    ("smartcard", "mode"),
+    ("hostdev/source/vendor", "id"),
+    ("hostdev/source/product", "id"),
+    ("redirfilter/usbdev", "allow"),
+    ("tpm/backend", "type"),
+    ("disk/boot", "order"),
+    ("interface/boot", "order"),
+    ("hostdev/boot", "order"),
+    ("redirdev/boot", "order"),
+];
+const REQUIRED_SECTION_ATTRS: &[(&str, &str)] = &[
+    ("clock/timer", "name"),
+    ("cpu/topology", "sockets"),
+    ("cpu/topology", "cores"),
+    ("cpu/topology", "threads"),
+];
+
+fn check_required(el: &Element, table: &[(&str, &str)]) -> Result<()> {
+    for (path, attr) in table {
+        for target in at_path(el, path) {
+            if !target.has_attr(attr) {
+                return Err(missing_attr(attr, &target.name));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Device checks that are not enumerations.
@@ -773,12 +996,36 @@ fn validate_parsed_devices(def: &DomainDef) -> Result<()> {
                 ));
             }
             "audio" if dev.attr("id").is_none() => return Err(missing_attr("id", "audio")),
+            "input" if dev.attr("type").is_none() => {
+                return Err(Error::internal(
+                    ErrorDomain::Domain,
+                    "missing input device type",
+                ))
+            }
+            "redirdev" if dev.attr("type").is_none() => {
+                return Err(Error::internal(ErrorDomain::Domain, "missing type in redirdev"))
+            }
+            "channel" if dev.child("target").is_none() => {
+                return Err(Error::xml(
+                    ErrorDomain::Domain,
+                    "target type must be specified for channel device",
+                ))
+            }
+            "channel" if dev.child_attr("target", "type").is_none() => {
+                return Err(Error::config_unsupported(
+                    ErrorDomain::Domain,
+                    "unknown target type '(null)' specified for character device",
+                ))
+            }
             "redirdev" => validate_chr_source(dev, false)?,
             "smartcard" if dev.attr("mode") == Some("passthrough") => {
                 validate_chr_source(dev, false)?
             }
             "rng" => {
-                if let Some(b) = dev.child("backend").filter(|b| b.attr("model") == Some("egd")) {
+                if let Some(b) = dev
+                    .child("backend")
+                    .filter(|b| b.attr("model") == Some("egd"))
+                {
                     validate_chr_source(b, false)?;
                 }
             }
@@ -837,6 +1084,18 @@ fn validate_parsed_devices(def: &DomainDef) -> Result<()> {
         }
     }
     validate_usb(def)?;
+    validate_hostdev_duplicates(def)?;
+    validate_usb_masters(def)?;
+    if matches!(def.os.os_type.as_str(), "xen" | "linux" | "xenpvh") {
+        for input in def.devices.iter().filter(|d| d.name == "input") {
+            if let Some(bus) = input.attr("bus").filter(|b| *b != "xen") {
+                return Err(Error::internal(
+                    ErrorDomain::Domain,
+                    format!("unsupported input bus {bus}"),
+                ));
+            }
+        }
+    }
     let videos: Vec<&Element> = def.devices.iter().filter(|d| d.name == "video").collect();
     if videos.len() > 1
         && videos
@@ -879,13 +1138,18 @@ fn validate_parsed_devices(def: &DomainDef) -> Result<()> {
     Ok(())
 }
 
+/// The source a disk of its type names (a file for `file` disks, a device for `block`...).
 fn disk_source_path(disk: &Element) -> Option<&str> {
     let src = disk.child("source")?;
-    src.attr("file")
-        .or_else(|| src.attr("dev"))
-        .or_else(|| src.attr("dir"))
-        .or_else(|| src.attr("name"))
-        .or_else(|| src.attr("volume"))
+    match disk.attr("type").unwrap_or("file") {
+        "file" => src.attr("file"),
+        "block" => src.attr("dev"),
+        "dir" => src.attr("dir"),
+        "network" => src.attr("name").or_else(|| src.attr("protocol")),
+        "volume" => src.attr("volume"),
+        "nvme" | "vhostuser" => Some(""),
+        _ => None,
+    }
 }
 
 fn validate_disk(disk: &Element) -> Result<()> {
@@ -895,6 +1159,22 @@ fn validate_disk(disk: &Element) -> Result<()> {
     if target.is_none() {
         let what = disk_source_path(disk).unwrap_or("");
         return Err(Error::new(ErrorDomain::Domain, ErrorCode::NoTarget, what));
+    }
+    let bus = disk.child_attr("target", "bus");
+    match (device, bus) {
+        ("floppy", Some(b)) if b != "fdc" => {
+            return Err(Error::internal(
+                ErrorDomain::Domain,
+                format!("Invalid bus type '{b}' for floppy disk"),
+            ))
+        }
+        ("disk" | "cdrom" | "lun", Some("fdc")) => {
+            return Err(Error::internal(
+                ErrorDomain::Domain,
+                "Invalid bus type 'fdc' for disk",
+            ))
+        }
+        _ => {}
     }
     let removable_media = matches!(device, "cdrom" | "floppy");
     if !removable_media
@@ -916,6 +1196,21 @@ fn validate_disk(disk: &Element) -> Result<()> {
             ErrorDomain::Domain,
             "removable is only valid for usb disks",
         ));
+    }
+    if let Some(secret) = disk
+        .child("auth")
+        .or_else(|| disk.child("source").and_then(|s| s.child("auth")))
+        .and_then(|a| a.child("secret"))
+        .and_then(|s| s.attr("uuid"))
+    {
+        if secret.chars().filter(|c| *c != '-').count() != 32
+            || uuid::Uuid::parse_str(&secret.replace('-', "")).is_err()
+        {
+            return Err(Error::xml(
+                ErrorDomain::Domain,
+                format!("invalid secret uuid '{secret}'"),
+            ));
+        }
     }
     if disk.attr("sgio") == Some("unfiltered") {
         return Err(Error::config_unsupported(
@@ -972,6 +1267,59 @@ fn validate_interface(net: &Element) -> Result<()> {
 
 /// Checks made after post-parse.
 pub fn validate(def: &DomainDef) -> Result<()> {
+    for disk in def.devices.iter().filter(|d| d.name == "disk") {
+        let bus = disk.child_attr("target", "bus").unwrap_or("");
+        let addr = disk.child_attr("address", "type");
+        if matches!(bus, "ide" | "fdc" | "scsi" | "sata") {
+            if let Some(t) = addr.filter(|t| *t != "drive") {
+                return Err(Error::config_unsupported(
+                    ErrorDomain::Domain,
+                    format!(
+                        "Invalid address type '{t}' for the disk '{}' with the bus type '{bus}'",
+                        disk.child_attr("target", "dev").unwrap_or("")
+                    ),
+                ));
+            }
+        }
+    }
+    let mut drive_addresses = std::collections::HashSet::new();
+    for disk in def.devices.iter().filter(|d| d.name == "disk") {
+        let Some(addr) = disk
+            .child("address")
+            .filter(|a| a.attr("type") == Some("drive"))
+        else {
+            continue;
+        };
+        let bus = disk.child_attr("target", "bus").unwrap_or("");
+        let part = |k: &str| addr.attr(k).unwrap_or("0");
+        let key = (bus, part("controller"), part("bus"), part("target"), part("unit"));
+        if !drive_addresses.insert(key) {
+            return Err(Error::config_unsupported(
+                ErrorDomain::Domain,
+                format!(
+                    "Found duplicate drive address for disk with target name '{}' controller='{}' bus='{}' target='{}' unit='{}'",
+                    disk.child_attr("target", "dev").unwrap_or(""),
+                    key.1,
+                    key.2,
+                    key.3,
+                    key.4
+                ),
+            ));
+        }
+    }
+    let ppc64 = def
+        .os
+        .arch
+        .as_deref()
+        .is_some_and(|a| a.starts_with("ppc64"));
+    for mem in def.devices.iter().filter(|d| d.name == "memory") {
+        if mem.attr("model") == Some("nvdimm") && mem.child("uuid").is_some() && !ppc64 {
+            return Err(Error::config_unsupported(
+                ErrorDomain::Domain,
+                "UUID is not supported for NVDIMM device",
+            ));
+        }
+    }
     check_firmware_autoselection(def)?;
     let mut seen = std::collections::HashSet::new();
     for c in def.devices.iter().filter(|d| d.name == "controller") {

@@ -80,7 +80,7 @@ pub(super) fn canonical_address(addr: &mut Element) -> Result<()> {
             set_fmt(addr, "iobase", |v| format!("0x{v:x}"));
             set_fmt(addr, "irq", |v| format!("0x{v:x}"));
         }
-        "ccid" | "usb" => {}
+        "usb" if !addr.has_attr("bus") => addr.set_attr("bus", "0"),
         _ => {}
     }
     Ok(())

@@ -182,7 +182,9 @@ pub(super) fn mirror_serial(console: &mut Element, serial: &Element) {
         .child_attr("target", "port")
         .unwrap_or("0")
         .to_string();
+    // The console keeps its own device identity (alias, address).
     let alias = console.child("alias").cloned();
+    let address = console.child("address").cloned();
     console.children = serial
         .children
         .iter()
@@ -194,7 +196,6 @@ pub(super) fn mirror_serial(console: &mut Element, serial: &Element) {
             .with_attr("type", "serial")
             .with_attr("port", &port),
     );
-    if let Some(a) = alias {
-        console.children.push(a);
-    }
+    console.children.extend(alias);
+    console.children.extend(address);
 }

@@ -93,6 +93,32 @@ pub(super) fn ensure_controller(def: &mut DomainDef, ctype: &str, index: i64, mo
     }
 }
 
+/// `virDomainDefMaybeAddHostdevSCSIcontroller`, which the parser runs before controller
+/// indexes are assigned: SCSI host devices (on controller 0 until addressed) need their
+/// controllers.
+pub(super) fn add_hostdev_scsi_controllers(def: &mut DomainDef) {
+    let max = def
+        .devices
+        .iter()
+        .filter(|d| {
+            d.name == "hostdev"
+                && d.attr("mode").unwrap_or("subsystem") == "subsystem"
+                && d.attr("type") == Some("scsi")
+        })
+        .map(|d| {
+            d.child("address")
+                .filter(|a| a.attr("type") == Some("drive"))
+                .and_then(|a| num(a, "controller"))
+                .unwrap_or(0)
+        })
+        .max();
+    if let Some(max) = max {
+        for i in 0..=max.min(MAX_IMPLICIT_CONTROLLERS) {
+            ensure_controller(def, "scsi", i as i64, None);
+        }
+    }
+}
+
 /// `virDomainDefAddImplicitDevices`: console/serial pairing and the controllers that
 /// devices need.
 pub(super) fn add_implicit_devices(def: &mut DomainDef) {
@@ -119,25 +145,16 @@ pub(super) fn add_implicit_devices(def: &mut DomainDef) {
             }
         }
     }
-    let scsi_hostdev_max = def
+    // virtio-serial for virtio channels and virtio consoles.
+    // Channels are looked at before consoles.
+    let mut vs_needed: Vec<i64> = Vec::new();
+    let chrs = def
         .devices
         .iter()
-        .filter(|d| d.name == "hostdev" && d.attr("type") == Some("scsi"))
-        .filter_map(|d| d.child("address"))
-        .filter(|a| a.attr("type") == Some("drive"))
-        .filter_map(|a| num(a, "controller"))
-        .max();
-    if let Some(max) = scsi_hostdev_max {
-        for i in 0..=max.min(MAX_IMPLICIT_CONTROLLERS) {
-            ensure_controller(def, "scsi", i as i64, None);
-        }
-    }
-    // virtio-serial for virtio channels and virtio consoles.
-    let mut vs_needed: Vec<i64> = Vec::new();
-    for d in &def.devices {
-        let virtio_chr = (d.name == "channel" && d.child_attr("target", "type") == Some("virtio"))
-            || (d.name == "console" && d.child_attr("target", "type") == Some("virtio"));
-        if !virtio_chr {
+        .filter(|d| d.name == "channel")
+        .chain(def.devices.iter().filter(|d| d.name == "console"));
+    for d in chrs {
+        if d.child_attr("target", "type") != Some("virtio") {
             continue;
         }
         let idx = d

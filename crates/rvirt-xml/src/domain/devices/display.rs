@@ -122,7 +122,7 @@ pub(super) fn graphics_defaults(g: &mut Element) {
             }
         }
         "rdp" => {
-            if port == -1 {
+            if port == -1 || port_attr.is_none() {
                 autoport = true;
             }
             g.remove_attr("port");
@@ -166,17 +166,19 @@ pub(super) fn graphics_defaults(g: &mut Element) {
         }
         _ => {}
     }
+    spice_channels(g);
     // Passwords are printed only with VIR_DOMAIN_XML_SECURE; the definition keeps them.
 }
 
 /// The first video is the primary one; RAM sizes get their defaults.
 pub(super) fn video_defaults(def: &mut DomainDef) {
     let virt_type = def.virt_type.clone();
+    let os_type = def.os.os_type.clone();
     let mut first = true;
     for video in def.devices.iter_mut().filter(|d| d.name == "video") {
         let model = video.child_or_insert("model");
         if !model.has_attr("type") {
-            model.set_attr("type", default_video_type(&virt_type));
+            model.set_attr("type", default_video_type(&virt_type, &os_type));
         }
         let ty = model.attr("type").unwrap_or("").to_string();
         if ty == "none" {
@@ -216,9 +218,11 @@ pub(super) fn round_pow2(v: u64) -> u64 {
     }
 }
 
-pub(super) fn default_video_type(virt_type: &str) -> &'static str {
+pub(super) fn default_video_type(virt_type: &str, os_type: &str) -> &'static str {
+    if matches!(os_type, "xen" | "linux") {
+        return "xen";
+    }
     match virt_type {
-        "xen" => "xen",
         "vbox" => "vbox",
         "vmware" => "vmvga",
         "vz" | "parallels" => "vga",
@@ -259,4 +263,42 @@ pub(super) fn implicit_video(def: &mut DomainDef) {
     };
     def.devices
         .push(Element::new("video").with_child(Element::new("model").with_attr("type", ty)));
+}
+
+/// SPICE channel modes are kept per channel name (the last one given wins), printed in
+/// libvirt's channel order, and `any` (the default) is not printed.
+fn spice_channels(g: &mut Element) {
+    const ORDER: &[&str] = &[
+        "main",
+        "display",
+        "inputs",
+        "cursor",
+        "playback",
+        "record",
+        "smartcard",
+        "usbredir",
+    ];
+    if g.attr("type") != Some("spice") {
+        g.remove_children("channel");
+        return;
+    }
+    let mut modes: Vec<Option<String>> = vec![None; ORDER.len()];
+    for c in g.children_named("channel") {
+        let (Some(name), Some(mode)) = (c.attr("name"), c.attr("mode")) else {
+            continue;
+        };
+        if let Some(i) = ORDER.iter().position(|n| *n == name) {
+            modes[i] = (mode != "any").then(|| mode.to_string());
+        }
+    }
+    g.remove_children("channel");
+    for (name, mode) in ORDER.iter().zip(modes) {
+        if let Some(m) = mode {
+            g.children.push(
+                Element::new("channel")
+                    .with_attr("name", name)
+                    .with_attr("mode", &m),
+            );
+        }
+    }
 }

@@ -36,11 +36,26 @@ pub(super) fn memory_device_defaults(dev: &mut Element) {
 
 pub(super) fn disk_defaults(disk: &mut Element) {
     device_seclabels(disk);
+    if disk.child("driver").is_some_and(|d| d.is_empty()) {
+        disk.remove_children("driver");
+    }
+    // The qcow2 metadata cache limit is kept in bytes.
+    if let Some(max) = disk
+        .child_mut("driver")
+        .and_then(|d| d.child_mut("metadata_cache"))
+        .and_then(|m| m.child_mut("max_size"))
+    {
+        if let Some(v) = max.text.as_deref().and_then(|t| parse_ull(t.trim())) {
+            let bytes = crate::domain::parse::scale_to_bytes(v, max.attr("unit"), 1).unwrap_or(0);
+            max.text = Some(bytes.to_string());
+            max.set_attr("unit", "bytes");
+        }
+    }
     // I/O limits of zero mean "no limit" and are not printed.
     if let Some(iotune) = disk.child_mut("iotune") {
-        iotune.children.retain(|c| {
-            c.name == "group_name" || c.text.as_deref().map(str::trim) != Some("0")
-        });
+        iotune
+            .children
+            .retain(|c| c.name == "group_name" || c.text.as_deref().map(str::trim) != Some("0"));
         if iotune.children.is_empty() {
             disk.remove_children("iotune");
         }
@@ -165,6 +180,11 @@ pub(super) fn default_network_port(protocol: &str) -> Option<&'static str> {
 /// no label) carries nothing and is not printed.
 pub(super) fn device_seclabels(dev: &mut Element) {
     for src in dev.children.iter_mut().filter(|c| c.name == "source") {
+        for sl in src.children.iter_mut().filter(|c| c.name == "seclabel") {
+            if sl.child("label").is_some() && !sl.has_attr("relabel") {
+                sl.set_attr("relabel", "yes");
+            }
+        }
         src.children.retain(|c| {
             c.name != "seclabel"
                 || c.attr("relabel") == Some("no")
@@ -208,6 +228,49 @@ pub(super) fn filesystem_defaults(fs: &mut Element) {
     if !fs.has_attr("type") {
         fs.set_attr("type", "mount");
     }
+    let ty = fs.attr("type").unwrap_or("mount").to_string();
+    if let Some(src) = fs.child_mut("source") {
+        let keep: &[&str] = match ty.as_str() {
+            "mount" | "bind" => &["dir", "socket"],
+            "block" => &["dev"],
+            "file" => &["file"],
+            "template" => &["name"],
+            "ram" => &["usage", "units"],
+            "volume" => &["pool", "volume"],
+            _ => &[],
+        };
+        src.attrs.retain(|(k, _)| keep.contains(&k.as_str()));
+        if ty == "ram" {
+            // RAM file systems are sized in KiB.
+            if let Some(v) = src.attr("usage").and_then(parse_ull) {
+                let kib = crate::domain::parse::scale_to_bytes(v, src.attr("units"), 1024)
+                    .unwrap_or(0)
+                    .div_ceil(1024);
+                src.set_attr("usage", &kib.to_string());
+                src.set_attr("units", "KiB");
+            }
+        }
+    }
+    // virtiofs settings only mean something with the virtiofs driver.
+    let virtiofs = fs.child_attr("driver", "type") == Some("virtiofs");
+    if !virtiofs {
+        fs.remove_children("binary");
+        if let Some(d) = fs.child_mut("driver") {
+            d.remove_attr("queue");
+        }
+    }
+    if fs.child("driver").is_some_and(|d| d.is_empty()) {
+        fs.remove_children("driver");
+    }
+    for limit in ["space_hard_limit", "space_soft_limit"] {
+        if let Some(l) = fs.child_mut(limit) {
+            if let Some(v) = l.text.as_deref().and_then(|t| parse_ull(t.trim())) {
+                let bytes = crate::domain::parse::scale_to_bytes(v, l.attr("unit"), 1).unwrap_or(0);
+                l.text = Some(bytes.to_string());
+                l.set_attr("unit", "bytes");
+            }
+        }
+    }
     let has_socket = fs.child_attr("source", "socket").is_some();
     if !fs.has_attr("accessmode") && !has_socket {
         fs.set_attr("accessmode", "passthrough");
@@ -230,7 +293,7 @@ pub(super) fn input_defaults(input: &mut Element, os_type: &str, arch: &str, vir
     let x86 = matches!(arch, "i686" | "x86_64" | "");
     let bus = if os_type == "hvm" {
         if (ty == "mouse" || ty == "keyboard") && x86 {
-            None
+            Some("ps2")
         } else if arch.starts_with("s390") || ty == "passthrough" {
             Some("virtio")
         } else if ty == "evdev" {
@@ -255,8 +318,64 @@ pub(super) fn hostdev_defaults(hostdev: &mut Element) {
         hostdev.set_attr("mode", "subsystem");
     }
     let ty = hostdev.attr("type").unwrap_or("").to_string();
-    let _ = ty;
-    if hostdev.attr("mode") == Some("subsystem") && !hostdev.has_attr("managed") {
+    if hostdev.attr("mode") != Some("subsystem") {
+        // Capabilities (container) host devices have no managed/driver notion.
+        hostdev.remove_attr("managed");
+        hostdev.remove_children("driver");
+        return;
+    }
+    if !hostdev.has_attr("managed") {
         hostdev.set_attr("managed", "no");
+    }
+    if ty != "pci" {
+        hostdev.remove_children("driver");
+    }
+    if ty == "usb" {
+        // USB bus and device numbers are printed in decimal.
+        if let Some(src) = hostdev.child_mut("source") {
+            for addr in src.children.iter_mut().filter(|c| c.name == "address") {
+                set_fmt(addr, "bus", |v| v.to_string());
+                set_fmt(addr, "device", |v| v.to_string());
+            }
+        }
+    }
+}
+
+/// Smartcards: only passthrough ones have a character backend.
+pub(super) fn smartcard_defaults(card: &mut Element) {
+    if card.attr("mode") != Some("passthrough") {
+        card.remove_attr("type");
+        card.remove_children("source");
+        card.remove_children("protocol");
+    } else {
+        chr_source_defaults(card);
+    }
+    if card.attr("mode") != Some("host-certificates") {
+        card.remove_children("certificate");
+        card.remove_children("database");
+    }
+}
+
+/// TPM backends: a passthrough device defaults to `/dev/tpm0`; emulator settings belong to
+/// the emulator.
+pub(super) fn tpm_defaults(tpm: &mut Element) {
+    let Some(backend) = tpm.child_mut("backend") else {
+        return;
+    };
+    match backend.attr("type").unwrap_or("") {
+        "passthrough" => {
+            backend.attrs.retain(|(k, _)| k == "type");
+            backend.children.retain(|c| c.name == "device");
+            let dev = backend.child_or_insert("device");
+            if !dev.has_attr("path") {
+                dev.set_attr("path", "/dev/tpm0");
+            }
+        }
+        "emulator" => backend.remove_children("device"),
+        _ => {
+            backend.remove_children("device");
+            backend.remove_children("encryption");
+            backend.remove_children("active_pcr_banks");
+        }
     }
 }

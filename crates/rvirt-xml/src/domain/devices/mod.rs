@@ -167,6 +167,12 @@ pub fn apply(def: &mut DomainDef, live: bool) -> Result<()> {
     for dev in def.devices.iter_mut().filter(|d| d.name == "interface") {
         interface_defaults(dev, live);
     }
+    for c in def.devices.iter_mut().filter(|d| d.name == "controller") {
+        if !c.has_attr("type") {
+            c.set_attr("type", "ide");
+        }
+    }
+    controllers::add_hostdev_scsi_controllers(def);
     assign_controller_indexes(def);
     assign_chr_ports(def);
     let os_type = def.os.os_type.clone();
@@ -181,7 +187,45 @@ pub fn apply(def: &mut DomainDef, live: bool) -> Result<()> {
             "graphics" => graphics_defaults(dev),
             "watchdog" if !dev.has_attr("action") => dev.set_attr("action", "reset"),
             "hostdev" => hostdev_defaults(dev),
-            "redirdev" => chr_source_defaults(dev),
+            "redirdev" => {
+                if !dev.has_attr("bus") {
+                    dev.set_attr("bus", "usb");
+                }
+                chr_source_defaults(dev)
+            }
+            "smartcard" => kinds::smartcard_defaults(dev),
+            "tpm" => kinds::tpm_defaults(dev),
+            "serial" | "parallel" | "console" => {
+                kinds::device_seclabels(dev);
+                // The pty a running guest got is runtime state.
+                if !live {
+                    dev.remove_attr("tty");
+                }
+            }
+            "controller" => {
+                // ICH9 UHCI companions sit on their EHCI master's ports 0, 2 and 4.
+                let companion_port = match dev.attr("model") {
+                    Some("ich9-uhci1") => Some("0"),
+                    Some("ich9-uhci2") => Some("2"),
+                    Some("ich9-uhci3") => Some("4"),
+                    _ => None,
+                };
+                if let (Some(port), None) = (companion_port, dev.child("master")) {
+                    dev.children
+                        .push(Element::new("master").with_attr("startport", port));
+                } else if let Some(master) = dev.child_mut("master") {
+                    if !master.has_attr("startport") {
+                        master.set_attr("startport", "0");
+                    }
+                }
+                if dev.attr("type") != Some("virtio-serial") {
+                    dev.remove_attr("vectors");
+                }
+                // PCI port numbers are printed in hex.
+                if let Some(t) = dev.child_mut("target") {
+                    set_fmt(t, "port", |v| format!("0x{v:x}"));
+                }
+            }
             "channel" if !live => {
                 // The agent connection state is runtime information.
                 if let Some(t) = dev.child_mut("target") {
@@ -189,11 +233,9 @@ pub fn apply(def: &mut DomainDef, live: bool) -> Result<()> {
                 }
             }
             "redirfilter" => redirfilter_defaults(dev),
-            "memballoon" => {
-                // A statistics period of 0 means no statistics.
-                if dev.child_attr("stats", "period") == Some("0") {
-                    dev.remove_children("stats");
-                }
+            // A statistics period of 0 means no statistics.
+            "memballoon" if dev.child_attr("stats", "period") == Some("0") => {
+                dev.remove_children("stats")
             }
             "shmem" => {
                 if dev.child("model").is_none() {

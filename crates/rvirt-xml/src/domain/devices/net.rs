@@ -28,6 +28,20 @@ pub(super) fn interface_defaults(net: &mut Element, live: bool) {
     if generated && !live {
         net.remove_children("target");
     }
+    if let Some(b) = net.child_mut("backend") {
+        if b.attr("type") == Some("default") {
+            b.remove_attr("type");
+        }
+    }
+    if net.child("backend").is_some_and(|b| b.is_empty()) {
+        net.remove_children("backend");
+    }
+    if !net.has_attr("type") {
+        net.set_attr("type", "user");
+    }
+    if net.child("model").is_some_and(|m| !m.has_attr("type")) {
+        net.remove_children("model");
+    }
     let ty = net.attr("type").unwrap_or("").to_string();
     for ip in net
         .children
