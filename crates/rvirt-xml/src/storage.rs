@@ -811,10 +811,42 @@ pub struct VolumeEncryption {
     pub ivgen: Vec<(String, String)>,
 }
 
+/// `<timestamps>` of a volume or backing file (output only): `(seconds, nanoseconds)` as
+/// `stat` reports them; libvirt prints the fraction only when it is non-zero.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VolumeTimestamps {
+    pub atime: (i64, i64),
+    pub mtime: (i64, i64),
+    pub ctime: (i64, i64),
+    pub btime: (i64, i64),
+}
+
+impl VolumeTimestamps {
+    fn format(&self, w: &mut XmlWriter) {
+        w.open("timestamps", &[]);
+        for (name, (sec, nsec)) in [
+            ("atime", self.atime),
+            ("mtime", self.mtime),
+            ("ctime", self.ctime),
+            ("btime", self.btime),
+        ] {
+            let text = if nsec != 0 {
+                format!("{sec}.{nsec:09}")
+            } else {
+                sec.to_string()
+            };
+            w.text(name, &[], &text);
+        }
+        w.close("timestamps");
+    }
+}
+
 /// `<target>` or `<backingStore>` details besides path and format.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VolumeTargetExtra {
     pub perms: Permissions,
+    /// Runtime only (never parsed): printed after `<permissions>`.
+    pub timestamps: Option<VolumeTimestamps>,
     pub encryption: Option<VolumeEncryption>,
     pub compat: Option<String>,
     pub cluster_size: Option<u64>,
@@ -828,6 +860,8 @@ pub struct BackingStore {
     pub path: Option<String>,
     pub format: Option<String>,
     pub perms: Permissions,
+    /// Runtime only (never parsed).
+    pub timestamps: Option<VolumeTimestamps>,
 }
 
 /// A storage volume definition.
@@ -945,6 +979,7 @@ impl VolumeDef {
                 path,
                 format,
                 perms,
+                timestamps: None,
             });
         }
         Ok(def)
@@ -1007,6 +1042,9 @@ impl VolumeDef {
             }
         }
         self.target.perms.format(&mut w);
+        if let Some(t) = &self.target.timestamps {
+            t.format(&mut w);
+        }
         if let Some(e) = &self.target.encryption {
             w.open("encryption", &[("format", Some(&e.format))]);
             for (t, v, is_uuid) in &e.secrets {
@@ -1028,12 +1066,15 @@ impl VolumeDef {
         if let Some(c) = self.target.cluster_size {
             w.value("clusterSize", &[("unit", Some("B"))], c);
         }
-        if let Some(lazy) = self.target.features {
-            w.open("features", &[]);
-            if lazy {
+        match self.target.features {
+            Some(true) => {
+                w.open("features", &[]);
                 w.empty("lazy_refcounts", &[]);
+                w.close("features");
             }
-            w.close("features");
+            // A probed qcow2 v3 image without features prints an empty element.
+            Some(false) => w.empty("features", &[]),
+            None => {}
         }
         w.close("target");
         if let Some(b) = &self.backing_store {
@@ -1045,6 +1086,9 @@ impl VolumeDef {
                 }
             }
             b.perms.format(&mut w);
+            if let Some(t) = &b.timestamps {
+                t.format(&mut w);
+            }
             w.close("backingStore");
         }
         w.close("volume");

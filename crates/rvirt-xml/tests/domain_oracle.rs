@@ -968,6 +968,31 @@ const PROBES: &[&str] = &[
     <audio id='2' type='file' path='/tmp/audio.wav'/>
   </devices>
 </domain>",
+    // Graphics listen and port variants.
+    "<domain type='kvm'>
+  <name>p32</name>
+  <memory>65536</memory>
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices>
+    <graphics type='vnc' autoport='no'/>
+    <graphics type='vnc' socket='/tmp/a.sock'><listen type='address' address='1.2.3.4'/></graphics>
+    <graphics type='vnc'><listen type='network' network='default'/></graphics>
+    <graphics type='vnc' port='5901' listen='::'/>
+    <graphics type='vnc' websocket='-1'/>
+    <graphics type='vnc' sharePolicy='force-shared' powerControl='yes'/>
+    <graphics type='vnc'><listen type='address'/><listen type='address' address='1.1.1.1'/></graphics>
+    <graphics type='spice' port='5901'/>
+    <graphics type='spice' tlsPort='5902' autoport='no'/>
+    <graphics type='spice' autoport='no'/>
+    <graphics type='spice' port='-1' tlsPort='5903'/>
+    <graphics type='spice'><listen type='address' address='0.0.0.0'/></graphics>
+    <graphics type='egl-headless'/>
+    <graphics type='dbus' address='unix:path=/tmp/x'/>
+    <graphics type='desktop'/>
+    <graphics type='sdl'/>
+    <graphics type='rdp' port='3389' replaceUser='yes'/>
+  </devices>
+</domain>",
 ];
 
 #[test]
@@ -1092,6 +1117,33 @@ const ERROR_PROBES: &[(&str, &str)] = &[
     ("", "<sound/>"),
     ("<vcpu placement='foo'>2</vcpu>", ""),
     ("<vcpu cpuset='abc'>2</vcpu>", ""),
+    ("<memory unit='EiB'>100</memory>", ""),
+    ("<memory>9007199254740992</memory>", ""),
+    ("<cpu><model>x</model><feature policy='require'/></cpu>", ""),
+    ("<cpu><numa><cell cpus='0-3' memory='1024'/></numa></cpu>", ""),
+    ("<features><hyperv><spinlocks state='on' retries='100'/></hyperv></features>", ""),
+    ("<features><hyperv><foo state='on'/></hyperv></features>", ""),
+    ("<features><foo/></features>", ""),
+    ("<memoryBacking><hugepages><page size='2048' nodeset='1'/></hugepages></memoryBacking>", ""),
+    ("<maxMemory>1048576</maxMemory>", ""),
+    ("<numatune><memory placement='static'/></numatune>", ""),
+    ("<os><type arch='x86_64'>hvm</type><nvram>/tmp/vars.fd</nvram></os>", ""),
+    ("", "<input bus='usb'/>"),
+    ("", "<channel type='pty'/>"),
+    ("", "<channel type='pty'><target name='x'/></channel>"),
+    ("", "<serial type='tcp'><source mode='connect' service='12'/></serial>"),
+    ("", "<serial type='file'/>"),
+    ("", "<controller type='usb' model='ich9-uhci1'><master startport='0'/></controller>"),
+    ("", "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source></hostdev><hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source></hostdev>"),
+    ("", "<disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/><address type='drive' controller='0' bus='0' target='0' unit='0'/></disk><disk type='file' device='disk'><source file='/b'/><target dev='sdb' bus='scsi'/><address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>"),
+    ("", "<disk type='file' device='disk'><source file='/a'/><target dev='fda' bus='fdc'/></disk>"),
+    ("", "<disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/><address type='pci'/></disk>"),
+    ("", "<disk type='network' device='disk'><source protocol='qemu' name='x'/><target dev='vda'/></disk>"),
+    ("", "<interface type='user'><backend type='passt'/></interface>"),
+    ("", "<graphics type='vnc'><listen address='1.2.3.4'/></graphics>"),
+    ("", "<panic model='pvpanic'/>"),
+    ("", "<graphics type='vnc' listen='1.2.3.4'><listen type='address' address='5.6.7.8'/></graphics>"),
+    ("", "<graphics type='vnc' socket='/tmp/a.sock'><listen type='socket' socket='/tmp/b.sock'/></graphics>"),
     ("", "<controller type='usb' model='none'/><input type='tablet' bus='usb'/>"),
     ("", "<controller type='usb' model='none'/><redirdev bus='usb' type='spicevmc'/>"),
     ("", "<controller type='usb' model='none'/><hostdev mode='subsystem' type='usb'><source><vendor id='0x1'/><product id='0x2'/></source></hostdev>"),
@@ -1114,8 +1166,14 @@ fn error_probes_match_libvirt() {
         } else {
             "<os><type arch='x86_64'>hvm</type></os>"
         };
+        // Likewise for <memory>.
+        let memory = if top.starts_with("<memory") {
+            ""
+        } else {
+            "<memory>65536</memory>"
+        };
         let xml = format!(
-            "<domain type='kvm'><name>err{i}</name><memory>65536</memory>\
+            "<domain type='kvm'><name>err{i}</name>{memory}\
              {os}{top}<devices>{devices}</devices></domain>"
         );
         let Some(expected) = libvirt_define(&xml) else {

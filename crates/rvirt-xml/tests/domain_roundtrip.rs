@@ -149,3 +149,78 @@ proptest! {
         }
     }
 }
+
+/// A document exercising most element families, whose attribute values the property below
+/// replaces with hostile ones.
+const RICH: &str = "<domain type='kvm'><name>n</name><maxMemory slots='2' unit='MiB'>4096</maxMemory><memory unit='MiB'>1024</memory>\
+<vcpu placement='static' cpuset='0-3' current='1'>4</vcpu><iothreads>2</iothreads>\
+<cputune><vcpupin vcpu='0' cpuset='1'/><vcpusched vcpus='0-1' scheduler='fifo' priority='1'/></cputune>\
+<numatune><memory mode='strict' nodeset='0'/></numatune>\
+<os><type arch='x86_64' machine='q35'>hvm</type><bootmenu enable='yes' timeout='10'/></os>\
+<features><acpi/><hyperv><spinlocks state='on' retries='8191'/></hyperv><smm state='on'/></features>\
+<cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model><topology sockets='1' dies='1' cores='2' threads='2'/>\
+<numa><cell id='0' cpus='0-3' memory='786432' unit='KiB'/></numa></cpu>\
+<clock offset='utc'><timer name='rtc' tickpolicy='catchup'/></clock>\
+<devices>\
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/a'/><target dev='sda' bus='scsi'/>\
+<address type='drive' controller='0' bus='0' target='0' unit='0'/><boot order='1'/></disk>\
+<controller type='usb' index='0' model='qemu-xhci' ports='15'/><controller type='pci' index='1' model='pcie-root-port'>\
+<target chassis='1' port='0x10'/><address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/></controller>\
+<interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/><model type='virtio'/>\
+<address type='pci' domain='0' bus='1' slot='0' function='0'/></interface>\
+<serial type='tcp'><source mode='bind' host='h' service='1'/><target port='0'/></serial>\
+<channel type='unix'><target type='virtio' name='x'/><address type='virtio-serial' controller='0' bus='0' port='1'/></channel>\
+<graphics type='vnc' port='5900' autoport='no'><listen type='address' address='0.0.0.0'/></graphics>\
+<video><model type='qxl' ram='65536' vram='65536' heads='1'/></video>\
+<hostdev mode='subsystem' type='usb'><source><address bus='1' device='2'/></source></hostdev>\
+<memballoon model='virtio'><stats period='5'/></memballoon>\
+<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node></target><address type='dimm' slot='0' base='0x100000000'/></memory>\
+</devices></domain>";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// No attribute value, however hostile, makes parsing or formatting panic.
+    #[test]
+    fn hostile_values_never_panic(
+        picks in prop::collection::vec(0usize..12, 200),
+    ) {
+        const NASTY: &[&str] = &[
+            "", "-1", "0", "99999999999999999999", "0x", "0xffffffffffffffffff", "abc",
+            "4294967296", "18446744073709551615", "-9223372036854775808", "1-", "^",
+        ];
+        let mut out = String::with_capacity(RICH.len());
+        let mut k = 0;
+        for (i, part) in RICH.split('\'').enumerate() {
+            if i % 2 == 1 {
+                let pick = picks[k % picks.len()];
+                k += 1;
+                // Keep about half of the values, replace the rest.
+                if pick < NASTY.len() && k % 2 == 0 {
+                    out.push_str(NASTY[pick]);
+                } else {
+                    out.push_str(part);
+                }
+                out.push('\'');
+            } else {
+                out.push_str(part);
+                out.push('\'');
+            }
+        }
+        out.pop();
+        if let Ok(def) = DomainDef::parse(&out, ParseOptions::default()) {
+            let printed = def.format(FormatOptions::default());
+            let _ = DomainDef::parse(&printed, ParseOptions::default());
+        }
+    }
+}
+
+#[test]
+fn rich_document_is_valid() {
+    let def = DomainDef::parse(RICH, ParseOptions::default()).unwrap();
+    let printed = def.format(FormatOptions::default());
+    assert_eq!(
+        DomainDef::parse(&printed, ParseOptions::default()).unwrap(),
+        def
+    );
+}

@@ -6,9 +6,25 @@
 //! `memory`, `current_memory`, `vcpus`, `current_vcpus`, `os` (`os_type`, `arch`, `machine`),
 //! and the methods `disk_summaries()` and `interface_summaries()`.
 //!
-//! The scalar parts drivers change are typed fields. The rest of the document is kept as
-//! [`Element`] trees filtered and ordered by [`schema`]: libvirt prints those parts back in a
-//! canonical order with defaults filled in, which the post-parse step ([`postparse`]) adds.
+//! How it is built:
+//!
+//! - The scalars drivers read and change are typed fields of [`DomainDef`] (name, UUID, memory,
+//!   vCPUs, OS type/arch/machine, lifecycle actions, title, description, metadata).
+//! - Everything else is kept as [`Element`] trees whose shape is described by [`schema`]: for
+//!   every element libvirt 9.0 knows, which attributes it keeps and in which order it prints
+//!   them, which children it keeps and in which order, and whether it has text. Parsing drops
+//!   what libvirt ignores; formatting is a generic walk in schema order. This is faithful
+//!   because libvirt's formatters print each element's known attributes and children in a
+//!   fixed order; what is not a plain reprint (units, hex numbers, defaults, implicit devices,
+//!   port and address assignment, console/serial pairing, ...) is done in the post-parse
+//!   step (`postparse`, `devices`), mirroring `virDomainDefPostParse` and the parser's own
+//!   defaults, and validation (`validate`) reproduces libvirt's errors (code, domain, text).
+//! - After post-parse the trees are canonical (attributes and children in print order, devices
+//!   grouped by kind), so two equal definitions compare equal and `parse(format(d)) == d`.
+//!
+//! [`DomainDef::parse`] is the test driver's parse (default architecture i686, `testnetN`
+//! interface names); [`DomainDef::parse_generic`] and [`DomainDef::parse_with_default_arch`]
+//! leave those driver choices to the caller.
 
 mod bitmap;
 mod devices;

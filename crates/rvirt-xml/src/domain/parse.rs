@@ -196,18 +196,26 @@ pub fn memory_kib(node: Node<'_, '_>, what: &str) -> Result<u64> {
         )
     })?;
     let unit = node.attr("unit");
+    let overflow = || {
+        Error::new(
+            ErrorDomain::None,
+            ErrorCode::Overflow,
+            format!("value too large: {text}{}", unit.unwrap_or("")),
+        )
+    };
     let bytes = scale_to_bytes(value, unit, 1024).ok_or_else(|| match unit {
         Some(u) if scale_to_bytes(1, Some(u), 1).is_none() => Error::new(
             ErrorDomain::None,
             ErrorCode::InvalidArg,
             format!("unknown suffix '{u}'"),
         ),
-        _ => Error::new(
-            ErrorDomain::Domain,
-            ErrorCode::Overflow,
-            format!("value too large: {value}{}", unit.unwrap_or("")),
-        ),
+        _ => overflow(),
     })?;
+    // Memory sizes are limited to 2^53 - 1 KiB (what a double holds exactly).
+    const MAX_KIB: u64 = (1 << 53) - 1;
+    if bytes > MAX_KIB * 1024 {
+        return Err(overflow());
+    }
     Ok(bytes.div_ceil(1024))
 }
 

@@ -70,6 +70,8 @@ enum Style {
     Quoted(&'static str),
     /// `unsupported configuration: <prefix>V` (VIR_FROM_DOMAIN).
     Bare(&'static str),
+    /// The `Attr` message, reported from VIR_FROM_DOMAIN.
+    AttrFromDomain,
 }
 
 /// One enumerated attribute: element path below `<devices>` (or the section path), attribute,
@@ -331,7 +333,7 @@ const MORE_DEVICE_ENUMS: &[EnumCheck] = &[
         path: "interface/backend",
         attr: "type",
         values: &["default"],
-        style: Style::Attr,
+        style: Style::AttrFromDomain,
     },
     EnumCheck {
         path: "tpm/backend",
@@ -425,6 +427,13 @@ fn enum_error(check: &EnumCheck, element: &str, value: &str) -> Error {
         Style::Quoted(prefix) => {
             Error::config_unsupported(ErrorDomain::Domain, format!("{prefix}'{value}'"))
         }
+        Style::AttrFromDomain => Error::xml(
+            ErrorDomain::Domain,
+            format!(
+                "Invalid value for attribute '{}' in element '{element}': '{value}'.",
+                check.attr
+            ),
+        ),
         Style::Bare(prefix) => {
             Error::config_unsupported(ErrorDomain::Domain, format!("{prefix}{value}"))
         }
@@ -579,8 +588,46 @@ pub fn validate_parsed(def: &DomainDef) -> Result<()> {
         ));
     }
     if let Some(cpu) = def.section("cpu") {
-        if cpu.children_named("feature").any(|f| !f.has_attr("name")) {
-            return Err(Error::xml(ErrorDomain::Cpu, "Invalid CPU feature name"));
+        for f in cpu.children_named("feature") {
+            let policy = f.attr("policy").unwrap_or("require");
+            if !matches!(
+                policy,
+                "force" | "require" | "optional" | "disable" | "forbid"
+            ) {
+                return Err(Error::config_unsupported(
+                    ErrorDomain::Cpu,
+                    "Invalid CPU feature policy",
+                ));
+            }
+            if !f.has_attr("name") {
+                return Err(Error::xml(ErrorDomain::Cpu, "Invalid CPU feature name"));
+            }
+        }
+    }
+    if let Some(os) = def.section("os") {
+        let tables = os
+            .child("acpi")
+            .map(|a| a.children_named("table").collect::<Vec<_>>());
+        if tables.is_some_and(|t| t.iter().any(|t| !t.has_attr("type"))) {
+            return Err(Error::xml(ErrorDomain::Domain, "Missing acpi table type"));
+        }
+    }
+    for sl in def.sections.iter().filter(|s| s.name == "seclabel") {
+        if sl.attr("type") == Some("static") && sl.child("label").is_none() {
+            return Err(Error::xml(ErrorDomain::Domain, "security label is missing"));
+        }
+    }
+    if let Some(hv) = def.section("features").and_then(|f| f.child("hyperv")) {
+        for feature in &hv.children {
+            if !feature.has_attr("state") {
+                return Err(missing_attr("state", &feature.name));
+            }
+            if feature.name == "spinlocks"
+                && feature.attr("state") == Some("on")
+                && !feature.has_attr("retries")
+            {
+                return Err(missing_attr("retries", "spinlocks"));
+            }
         }
     }
     check_numa_cpus(def)?;
@@ -975,8 +1022,170 @@ fn check_required(el: &Element, table: &[(&str, &str)]) -> Result<()> {
 }
 
 /// Device checks that are not enumerations.
+/// Structural requirements of single devices (what must be present), with libvirt's errors.
+fn validate_device_structure(dev: &Element) -> Result<()> {
+    let xml = |m: &str| Err(Error::xml(ErrorDomain::Domain, m));
+    if dev.child("address").is_some_and(|a| !a.has_attr("type")) {
+        return Err(Error::internal(
+            ErrorDomain::Domain,
+            "No type specified for device address",
+        ));
+    }
+    match dev.name.as_str() {
+        "hostdev" => {
+            let Some(src) = dev.child("source") else {
+                return xml("Missing <source> element in hostdev device");
+            };
+            let mode = dev.attr("mode").unwrap_or("subsystem");
+            let ty = dev.attr("type").unwrap_or("");
+            if mode == "capabilities" && ty == "storage" && src.child("block").is_none() {
+                return xml("Missing <block> element in hostdev storage device");
+            }
+            if mode == "subsystem" && ty == "usb" {
+                let vendor = src.child("vendor").is_some();
+                let product = src.child("product").is_some();
+                if vendor && !product {
+                    return Err(Error::internal(ErrorDomain::Domain, "missing product"));
+                }
+                if product && !vendor {
+                    return Err(Error::internal(ErrorDomain::Domain, "missing vendor"));
+                }
+                if let Some(addr) = src.child("address") {
+                    for attr in ["bus", "device"] {
+                        if !addr.has_attr(attr) {
+                            return Err(missing_attr(attr, "address"));
+                        }
+                    }
+                }
+            }
+        }
+        "smartcard" => match dev.attr("mode") {
+            Some("host-certificates") if dev.children_named("certificate").count() != 3 => {
+                return xml("host-certificates mode needs exactly three certificates")
+            }
+            Some("passthrough") if !dev.has_attr("type") => {
+                return xml("passthrough mode requires a character device type attribute")
+            }
+            _ => {}
+        },
+        "filesystem" => {
+            let ty = dev.attr("type").unwrap_or("mount");
+            let source = dev.child("source").and_then(|s| {
+                ["dir", "file", "dev", "name", "volume", "usage", "socket"]
+                    .iter()
+                    .find_map(|k| s.attr(k))
+            });
+            let target = dev.child_attr("target", "dir");
+            if source.is_none() && ty != "ram" {
+                return Err(Error::new(
+                    ErrorDomain::Domain,
+                    ErrorCode::NoSource,
+                    target.unwrap_or(""),
+                ));
+            }
+            if target.is_none() {
+                return Err(Error::new(
+                    ErrorDomain::Domain,
+                    ErrorCode::NoTarget,
+                    source.unwrap_or(""),
+                ));
+            }
+            if ty == "ram" && dev.child_attr("source", "usage").is_none() {
+                return xml("missing 'usage' attribute for RAM filesystem");
+            }
+        }
+        "rng" => {
+            if !dev.has_attr("model") {
+                return xml("missing RNG device model");
+            }
+            if dev.children_named("backend").count() > 1 {
+                return xml("only one RNG backend is supported");
+            }
+            if dev.child("backend").is_none_or(|b| !b.has_attr("model")) {
+                return xml("missing RNG device backend model");
+            }
+        }
+        "tpm" if dev.child("backend").is_none() => return xml("missing TPM device backend"),
+        "memory"
+            if dev.attr("model") == Some("nvdimm")
+                && dev.child("source").and_then(|s| s.child("path")).is_none() =>
+        {
+            return Err(Error::new(
+                ErrorDomain::Domain,
+                ErrorCode::XmlDetail,
+                "path is required for model 'nvdimm'",
+            ));
+        }
+        "video" => {
+            let model = dev.child("model");
+            let ty = model.and_then(|m| m.attr("type")).unwrap_or("");
+            if model.is_some_and(|m| m.has_attr("ram")) && ty != "qxl" {
+                return Err(Error::config_unsupported(
+                    ErrorDomain::Domain,
+                    format!("ram attribute only supported for video type {ty}"),
+                ));
+            }
+        }
+        "interface" => {
+            let ty = dev.attr("type").unwrap_or("");
+            if dev.child("virtualport").is_some()
+                && !matches!(ty, "network" | "bridge" | "direct" | "hostdev")
+            {
+                return Err(Error::config_unsupported(
+                    ErrorDomain::Domain,
+                    format!("<virtualport> element unsupported for <interface type='{ty}'>"),
+                ));
+            }
+            if let Some(vp) = dev.child("virtualport") {
+                if vp.attr("type") == Some("802.1Qbg") {
+                    let params = vp.child("parameters");
+                    for attr in ["managerid", "typeid", "typeidversion", "instanceid"] {
+                        if params.and_then(|p| p.attr(attr)).is_none() {
+                            return Err(Error::xml(
+                                ErrorDomain::Net,
+                                format!("missing {attr} in <virtualport type='802.1Qbg'>"),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        "serial" | "parallel" | "console" | "channel" => {
+            let sources = dev.children_named("source").count();
+            if sources > 1 && dev.attr("type") != Some("udp") {
+                return xml("only one source element is allowed for character device");
+            }
+        }
+        "disk" => {
+            if let Some(src) = dev.child("source") {
+                if dev.attr("type") == Some("network") && src.attr("protocol").is_none() {
+                    return Err(missing_attr("protocol", "source"));
+                }
+                let needs_name = dev.attr("type") == Some("network")
+                    && src.attr("protocol").is_some_and(|p| p != "nbd");
+                if needs_name && !src.has_attr("name") {
+                    return xml("missing name for disk source");
+                }
+            }
+            let secret = dev
+                .child("auth")
+                .or_else(|| dev.child("source").and_then(|s| s.child("auth")))
+                .and_then(|a| a.child("secret"));
+            if secret.is_some_and(|s| !s.has_attr("uuid") && !s.has_attr("usage")) {
+                return Err(Error::xml(
+                    ErrorDomain::None,
+                    "missing secret uuid or usage attribute",
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 fn validate_parsed_devices(def: &DomainDef) -> Result<()> {
     for dev in &def.devices {
+        validate_device_structure(dev)?;
         match dev.name.as_str() {
             _ if dev
                 .children_named("boot")
@@ -1003,7 +1212,10 @@ fn validate_parsed_devices(def: &DomainDef) -> Result<()> {
                 ))
             }
             "redirdev" if dev.attr("type").is_none() => {
-                return Err(Error::internal(ErrorDomain::Domain, "missing type in redirdev"))
+                return Err(Error::internal(
+                    ErrorDomain::Domain,
+                    "missing type in redirdev",
+                ))
             }
             "channel" if dev.child("target").is_none() => {
                 return Err(Error::xml(
@@ -1282,7 +1494,7 @@ pub fn validate(def: &DomainDef) -> Result<()> {
             }
         }
     }
-    let mut drive_addresses = std::collections::HashSet::new();
+    let mut drive_addresses = std::collections::HashMap::new();
     for disk in def.devices.iter().filter(|d| d.name == "disk") {
         let Some(addr) = disk
             .child("address")
@@ -1292,13 +1504,20 @@ pub fn validate(def: &DomainDef) -> Result<()> {
         };
         let bus = disk.child_attr("target", "bus").unwrap_or("");
         let part = |k: &str| addr.attr(k).unwrap_or("0");
-        let key = (bus, part("controller"), part("bus"), part("target"), part("unit"));
-        if !drive_addresses.insert(key) {
+        let key = (
+            bus,
+            part("controller"),
+            part("bus"),
+            part("target"),
+            part("unit"),
+        );
+        let dst = disk.child_attr("target", "dev").unwrap_or("");
+        if let Some(first) = drive_addresses.insert(key, dst) {
             return Err(Error::config_unsupported(
                 ErrorDomain::Domain,
                 format!(
                     "Found duplicate drive address for disk with target name '{}' controller='{}' bus='{}' target='{}' unit='{}'",
-                    disk.child_attr("target", "dev").unwrap_or(""),
+                    first,
                     key.1,
                     key.2,
                     key.3,

@@ -1,10 +1,12 @@
 //! Graphics and video: listen and port defaults, the implicit video device, video RAM.
 
+use rvirt_core::{Error, ErrorDomain, Result};
+
 use super::{num, set_or_clear};
 use crate::domain::tree::Element;
 use crate::domain::DomainDef;
 
-pub(super) fn graphics_defaults(g: &mut Element) {
+pub(super) fn graphics_defaults(g: &mut Element) -> Result<()> {
     let ty = g.attr("type").unwrap_or("").to_string();
     // Each graphics type reads its own attributes.
     let keep: &[&str] = match ty.as_str() {
@@ -46,7 +48,7 @@ pub(super) fn graphics_defaults(g: &mut Element) {
         g.remove_attr("connected");
     }
     if ty != "vnc" && ty != "spice" && ty != "rdp" {
-        return;
+        return Ok(());
     }
     // Listen: the `listen` attribute is the first <listen type='address'>; with neither,
     // libvirt listens on the default address.
@@ -63,6 +65,44 @@ pub(super) fn graphics_defaults(g: &mut Element) {
             }
         }
         g.children.insert(0, l);
+    } else {
+        // Back-compat attributes must agree with the first <listen>, or fill it in.
+        let socket_attr = g.attr("socket").map(str::to_string);
+        let Some(first) = g.children.iter_mut().find(|c| c.name == "listen") else {
+            return Ok(());
+        };
+        if let Some(a) = &attr_listen {
+            if first.attr("type") == Some("address") {
+                match first.attr("address") {
+                    Some(found) if found != a => {
+                        return Err(Error::config_unsupported(
+                            ErrorDomain::Domain,
+                            format!(
+                                "graphics 'listen' attribute '{a}' must match 'address' attribute of first listen element (found '{found}')"
+                            ),
+                        ))
+                    }
+                    Some(_) => {}
+                    None => first.set_attr("address", a),
+                }
+            }
+        }
+        if let (Some(sock), "vnc") = (&socket_attr, ty.as_str()) {
+            match (first.attr("type"), first.attr("socket")) {
+                (Some("socket"), Some(found)) if found != sock => {
+                    return Err(Error::config_unsupported(
+                        ErrorDomain::Domain,
+                        format!(
+                            "graphics 'socket' attribute '{sock}' must match 'socket' attribute of first listen element (found '{found}')"
+                        ),
+                    ))
+                }
+                (Some("socket"), Some(_)) => {}
+                _ => *first = Element::new("listen")
+                    .with_attr("type", "socket")
+                    .with_attr("socket", sock),
+            }
+        }
     }
     for l in g.children.iter_mut().filter(|c| c.name == "listen") {
         if l.attr("type") == Some("network") {
@@ -152,10 +192,10 @@ pub(super) fn graphics_defaults(g: &mut Element) {
                 }
             }
             if listen_type == "address" || listen_type == "network" {
-                if port > 0 {
+                if port != 0 {
                     g.set_attr("port", &port.to_string());
                 }
-                if tls_port > 0 {
+                if tls_port != 0 {
                     g.set_attr("tlsPort", &tls_port.to_string());
                 }
                 g.set_attr("autoport", if autoport { "yes" } else { "no" });
@@ -168,6 +208,7 @@ pub(super) fn graphics_defaults(g: &mut Element) {
     }
     spice_channels(g);
     // Passwords are printed only with VIR_DOMAIN_XML_SECURE; the definition keeps them.
+    Ok(())
 }
 
 /// The first video is the primary one; RAM sizes get their defaults.

@@ -184,7 +184,7 @@ pub fn apply(def: &mut DomainDef, live: bool) -> Result<()> {
             "filesystem" => filesystem_defaults(dev),
             "vsock" => vsock_defaults(dev),
             "input" => input_defaults(dev, &os_type, &arch, &def.virt_type),
-            "graphics" => graphics_defaults(dev),
+            "graphics" => graphics_defaults(dev)?,
             "watchdog" if !dev.has_attr("action") => dev.set_attr("action", "reset"),
             "hostdev" => hostdev_defaults(dev),
             "redirdev" => {
