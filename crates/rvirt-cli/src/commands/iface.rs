@@ -1,0 +1,177 @@
+//! Host interfaces: listing, defining, starting and stopping them.
+
+use rvirt::{InterfaceRef, ListInterfacesFlags, XmlInactiveFlags};
+use serde_json::{json, Value};
+
+use crate::ctl::{CmdResult, Ctl, Failure, OptAccess};
+use crate::lookup;
+use crate::util::{read_file, Table};
+use crate::vsh::parser::ParsedCmd;
+use crate::vsh::spec::*;
+
+const IFACE: OptDef = data("interface", "interface name or MAC address");
+
+pub fn commands() -> Vec<CmdDef> {
+    vec![
+        CmdDef::new("iface-define", "define an inactive persistent physical host interface or modify an existing persistent one from an XML file", "Define or modify a persistent physical host interface.", cmd_define).opts(&[
+            data("file", "file containing an XML interface description"),
+            flag("validate", "validate the XML against the schema"),
+        ]),
+        CmdDef::new("iface-destroy", "destroy a physical host interface (disable it / \"if-down\")", "forcefully stop a physical host interface.", cmd_destroy)
+            .opts(&[IFACE]),
+        CmdDef::new("iface-dumpxml", "interface information in XML", "Output the physical host interface information as an XML dump to stdout.", cmd_dumpxml).opts(&[
+            IFACE,
+            flag("inactive", "show inactive defined XML"),
+            named_string("xpath", "xpath expression to filter the XML document"),
+            flag("wrap", "wrap xpath results in an common root element"),
+        ]),
+        CmdDef::new("iface-list", "list physical host interfaces", "Returns list of physical host interfaces.", cmd_list).opts(&[
+            flag("inactive", "list inactive interfaces"),
+            flag("all", "list inactive & active interfaces"),
+            JSON,
+        ]),
+        CmdDef::new("iface-mac", "convert an interface name to interface MAC address", "", cmd_mac)
+            .opts(&[data("interface", "interface name")]),
+        CmdDef::new("iface-name", "convert an interface MAC address to interface name", "", cmd_name)
+            .opts(&[data("interface", "interface mac")]),
+        CmdDef::new("iface-start", "start a physical host interface (enable it / \"if-up\")", "start a physical host interface.", cmd_start)
+            .opts(&[IFACE]),
+        CmdDef::new("iface-undefine", "undefine a physical host interface (remove it from configuration)", "undefine an interface.", cmd_undefine)
+            .opts(&[IFACE]),
+    ]
+}
+
+fn cmd_list(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
+    crate::commands::domain::exclusive(cmd, "all", "inactive")?;
+    let flags = if cmd.has("all") {
+        ListInterfacesFlags::ACTIVE | ListInterfacesFlags::INACTIVE
+    } else if cmd.has("inactive") {
+        ListInterfacesFlags::INACTIVE
+    } else {
+        ListInterfacesFlags::ACTIVE
+    };
+    let drv = ctl.conn()?.interface.clone();
+    let mut ifaces = drv
+        .connect_list_all_interfaces(flags)
+        .map_err(|e| Failure::with("Failed to list interfaces", &e))?;
+    ifaces.sort_by(|a, b| a.name.cmp(&b.name));
+    let active = |i: &InterfaceRef| drv.interface_is_active(i).unwrap_or(false);
+    if cmd.has("json") {
+        let items: Vec<Value> = ifaces
+            .iter()
+            .map(|i| json!({"name": i.name, "active": active(i), "mac": i.mac}))
+            .collect();
+        ctl.print_json(&Value::Array(items));
+        return Ok(());
+    }
+    let mut table = Table::new(&["Name", "State", "MAC Address"]);
+    for i in &ifaces {
+        table.row(vec![
+            i.name.clone(),
+            if active(i) { "active" } else { "inactive" }.to_string(),
+            i.mac.clone(),
+        ]);
+    }
+    table.print(ctl);
+    Ok(())
+}
+
+fn cmd_dumpxml(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
+    let (iface, _) = lookup::interface(ctl, cmd, true, true)?;
+    let flags = if cmd.has("inactive") {
+        XmlInactiveFlags::INACTIVE
+    } else {
+        XmlInactiveFlags::empty()
+    };
+    let xml = ctl
+        .conn()?
+        .interface
+        .interface_get_xml_desc(&iface, flags)?;
+    crate::xpath::print_xml(ctl, cmd, &xml)
+}
+
+fn cmd_define(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
+    let file = cmd.required("file")?;
+    let xml = read_file(file)?;
+    let flags = u32::from(cmd.has("validate"));
+    match ctl
+        .writable("virInterfaceDefineXML")
+        .and_then(|c| c.interface.interface_define_xml(&xml, flags))
+    {
+        Ok(iface) => {
+            ctl.print_extra(&format!("Interface {} defined from {file}\n", iface.name));
+            Ok(())
+        }
+        Err(e) => Err(Failure::with(
+            format!("Failed to define interface from {file}"),
+            &e,
+        )),
+    }
+}
+
+/// Runs a change on the named interface with virsh's messages.
+fn action(
+    ctl: &mut Ctl,
+    cmd: &ParsedCmd,
+    function: &str,
+    done: &str,
+    failed: &str,
+    op: impl FnOnce(&rvirt::Connect, &InterfaceRef) -> rvirt::Result<()>,
+) -> CmdResult {
+    let (iface, name) = lookup::interface(ctl, cmd, true, true)?;
+    match ctl.writable(function).and_then(|c| op(c, &iface)) {
+        Ok(()) => {
+            ctl.print_extra(&format!("Interface {name} {done}\n"));
+            Ok(())
+        }
+        Err(e) => Err(Failure::with(
+            format!("Failed to {failed} interface {name}"),
+            &e,
+        )),
+    }
+}
+
+fn cmd_undefine(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
+    action(
+        ctl,
+        cmd,
+        "virInterfaceUndefine",
+        "undefined",
+        "undefine",
+        |c, i| c.interface.interface_undefine(i),
+    )
+}
+
+fn cmd_start(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
+    action(
+        ctl,
+        cmd,
+        "virInterfaceCreate",
+        "started",
+        "start",
+        |c, i| c.interface.interface_create(i, 0),
+    )
+}
+
+fn cmd_destroy(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
+    action(
+        ctl,
+        cmd,
+        "virInterfaceDestroy",
+        "destroyed",
+        "destroy",
+        |c, i| c.interface.interface_destroy(i, 0),
+    )
+}
+
+fn cmd_name(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
+    let (iface, _) = lookup::interface(ctl, cmd, false, true)?;
+    ctl.print(&format!("{}\n", iface.name));
+    Ok(())
+}
+
+fn cmd_mac(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
+    let (iface, _) = lookup::interface(ctl, cmd, true, false)?;
+    ctl.print(&format!("{}\n", iface.mac));
+    Ok(())
+}
