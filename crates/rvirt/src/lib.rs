@@ -65,19 +65,37 @@ impl Connect {
         };
         let parsed = ConnectUri::parse(&text)?;
         if parsed.is_remote() {
-            return Err(Error::new(
-                ErrorDomain::None,
-                ErrorCode::NoConnect,
-                format!("{text} (remote transports are not available in this build)"),
-            ));
+            let driver = rvirt_remote::RemoteDriver::open(&parsed, readonly)?;
+            return Ok(Self::from_full(text, readonly, driver));
         }
         match parsed.driver.as_str() {
             "test" => {
                 let driver = rvirt_test::TestDriver::open(&parsed)?;
                 Ok(Self::from_full(text, readonly, driver))
             }
-            _ => Err(Error::new(ErrorDomain::None, ErrorCode::NoConnect, text)),
+            // Embedded QEMU instances always run in this process (libvirt's `qemu:///embed`).
+            "qemu" if parsed.path == "/embed" => {
+                let driver = rvirt_qemu::QemuDriver::open(&parsed)?;
+                Ok(Self::from_full(text, readonly, driver))
+            }
+            // No in-process driver: like libvirt's client, ask the daemon on its default
+            // socket (`qemu:///system` reaches libvirtd or `rvirtd --compat-paths`).
+            _ => {
+                let driver = rvirt_remote::RemoteDriver::open(&parsed, readonly)?;
+                Ok(Self::from_full(text, readonly, driver))
+            }
         }
+    }
+
+    /// Opens `uri` with the in-process driver even where a client would ask the daemon
+    /// (`qemu:///system`, `qemu:///session`): what the daemon itself uses to serve them.
+    pub fn open_local(uri: &str, readonly: bool) -> Result<Connect> {
+        let parsed = ConnectUri::parse(uri)?;
+        if parsed.driver == "qemu" && !parsed.is_remote() {
+            let driver = rvirt_qemu::QemuDriver::open(&parsed)?;
+            return Ok(Self::from_full(uri.to_string(), readonly, driver));
+        }
+        Self::open_with(Some(uri), readonly)
     }
 
     /// Wraps one driver serving every family.
@@ -112,6 +130,36 @@ impl Connect {
         } else {
             Ok(())
         }
+    }
+
+    /// [`Connect::check_writable`] with the message libvirt's public API gives when it
+    /// refuses `api` (e.g. `virDomainDestroy`) on a read-only connection: `operation
+    /// forbidden: read only access prevents API`, from the error domain of the API's family.
+    pub fn check_writable_for(&self, api: &str) -> Result<()> {
+        if !self.readonly {
+            return Ok(());
+        }
+        // Longest prefixes first: snapshot APIs also start with `virDomain`.
+        let families = [
+            ("virDomainSnapshot", ErrorDomain::DomainSnapshot),
+            ("virDomainRevertToSnapshot", ErrorDomain::DomainSnapshot),
+            ("virDomain", ErrorDomain::Domain),
+            ("virNetwork", ErrorDomain::Network),
+            ("virStorage", ErrorDomain::Storage),
+            ("virNodeDevice", ErrorDomain::Nodedev),
+            ("virInterface", ErrorDomain::Interface),
+            ("virSecret", ErrorDomain::Secret),
+            ("virNWFilter", ErrorDomain::Nwfilter),
+        ];
+        let domain = families
+            .iter()
+            .find(|(prefix, _)| api.starts_with(prefix))
+            .map_or(ErrorDomain::None, |(_, d)| *d);
+        Err(Error::new(
+            domain,
+            ErrorCode::OperationDenied,
+            format!("read only access prevents {api}"),
+        ))
     }
 }
 
