@@ -42,30 +42,30 @@ pub trait HypervisorDriver: Send + Sync {
     // ---- connection and node ----
     /// Driver name as `virConnectGetType` reports it (`Test`, `QEMU`).
     fn connect_get_type(&self) -> Result<String> {
-        unsupported(ErrorDomain::None, "virConnectGetType")
+        unsupported(ErrorDomain::Domain, "virConnectGetType")
     }
     /// Hypervisor version as `major * 1,000,000 + minor * 1,000 + micro`.
     fn connect_get_version(&self) -> Result<u64> {
-        unsupported(ErrorDomain::None, "virConnectGetVersion")
+        unsupported(ErrorDomain::Domain, "virConnectGetVersion")
     }
     fn connect_get_lib_version(&self) -> Result<u64> {
         Ok(crate::LIBVIRT_API_VERSION)
     }
     fn connect_get_hostname(&self) -> Result<String> {
-        unsupported(ErrorDomain::None, "virConnectGetHostname")
+        unsupported(ErrorDomain::Domain, "virConnectGetHostname")
     }
     /// The canonical URI of this connection.
     fn connect_get_uri(&self) -> Result<String> {
-        unsupported(ErrorDomain::None, "virConnectGetURI")
+        unsupported(ErrorDomain::Domain, "virConnectGetURI")
     }
     fn connect_get_sysinfo(&self, flags: u32) -> Result<String> {
-        unsupported(ErrorDomain::None, "virConnectGetSysinfo")
+        unsupported(ErrorDomain::Domain, "virConnectGetSysinfo")
     }
     fn connect_get_max_vcpus(&self, kind: Option<&str>) -> Result<i32> {
-        unsupported(ErrorDomain::None, "virConnectGetMaxVcpus")
+        unsupported(ErrorDomain::Domain, "virConnectGetMaxVcpus")
     }
     fn connect_get_capabilities(&self) -> Result<String> {
-        unsupported(ErrorDomain::None, "virConnectGetCapabilities")
+        unsupported(ErrorDomain::Domain, "virConnectGetCapabilities")
     }
     fn connect_get_domain_capabilities(
         &self,
@@ -75,16 +75,16 @@ pub trait HypervisorDriver: Send + Sync {
         virttype: Option<&str>,
         flags: u32,
     ) -> Result<String> {
-        unsupported(ErrorDomain::None, "virConnectGetDomainCapabilities")
+        unsupported(ErrorDomain::Domain, "virConnectGetDomainCapabilities")
     }
     fn connect_get_cpu_model_names(&self, arch: &str, flags: u32) -> Result<Vec<String>> {
-        unsupported(ErrorDomain::None, "virConnectGetCPUModelNames")
+        unsupported(ErrorDomain::Domain, "virConnectGetCPUModelNames")
     }
     fn connect_compare_cpu(&self, xml: &str, flags: u32) -> Result<i32> {
-        unsupported(ErrorDomain::None, "virConnectCompareCPU")
+        unsupported(ErrorDomain::Domain, "virConnectCompareCPU")
     }
     fn connect_baseline_cpu(&self, xml_cpus: &[String], flags: u32) -> Result<String> {
-        unsupported(ErrorDomain::None, "virConnectBaselineCPU")
+        unsupported(ErrorDomain::Domain, "virConnectBaselineCPU")
     }
     fn connect_is_alive(&self) -> Result<bool> {
         Ok(true)
@@ -96,24 +96,24 @@ pub trait HypervisorDriver: Send + Sync {
         Ok(true)
     }
     fn node_get_info(&self) -> Result<NodeInfo> {
-        unsupported(ErrorDomain::None, "virNodeGetInfo")
+        unsupported(ErrorDomain::Domain, "virNodeGetInfo")
     }
     /// Free memory in bytes.
     fn node_get_free_memory(&self) -> Result<u64> {
-        unsupported(ErrorDomain::None, "virNodeGetFreeMemory")
+        unsupported(ErrorDomain::Domain, "virNodeGetFreeMemory")
     }
     /// Free memory of NUMA cells `start..start+max`, in bytes.
     fn node_get_cells_free_memory(&self, start: i32, max: i32) -> Result<Vec<u64>> {
-        unsupported(ErrorDomain::None, "virNodeGetCellsFreeMemory")
+        unsupported(ErrorDomain::Domain, "virNodeGetCellsFreeMemory")
     }
     fn node_get_cpu_stats(&self, cpu: i32, flags: u32) -> Result<Vec<NodeStat>> {
-        unsupported(ErrorDomain::None, "virNodeGetCPUStats")
+        unsupported(ErrorDomain::Domain, "virNodeGetCPUStats")
     }
     fn node_get_memory_stats(&self, cell: i32, flags: u32) -> Result<Vec<NodeStat>> {
-        unsupported(ErrorDomain::None, "virNodeGetMemoryStats")
+        unsupported(ErrorDomain::Domain, "virNodeGetMemoryStats")
     }
     fn node_get_security_model(&self) -> Result<SecurityModel> {
-        unsupported(ErrorDomain::None, "virNodeGetSecurityModel")
+        unsupported(ErrorDomain::Domain, "virNodeGetSecurityModel")
     }
     /// Registers an event callback (any family this connection's drivers raise).
     fn connect_event_register(
@@ -122,10 +122,10 @@ pub trait HypervisorDriver: Send + Sync {
         object: Option<ObjectKey>,
         callback: EventCallback,
     ) -> Result<i32> {
-        unsupported(ErrorDomain::None, "virConnectDomainEventRegisterAny")
+        unsupported(ErrorDomain::Domain, "virConnectDomainEventRegisterAny")
     }
     fn connect_event_deregister(&self, callback_id: i32) -> Result<()> {
-        unsupported(ErrorDomain::None, "virConnectDomainEventDeregisterAny")
+        unsupported(ErrorDomain::Domain, "virConnectDomainEventDeregisterAny")
     }
     /// Called when the connection closes (drivers drop per-connection state here).
     fn connect_close(&self) -> Result<()> {
