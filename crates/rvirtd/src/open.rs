@@ -1,0 +1,52 @@
+//! How the daemon turns a `CONNECT_OPEN` name into a driver connection.
+//!
+//! - NULL or empty: the daemon's default, `LIBVIRT_DEFAULT_URI` from its environment, else
+//!   `test:///default` (libvirtd probes its drivers; rvirt's embedded test driver is the one
+//!   that always works).
+//! - `qemu:///system`, `qemu:///session`: the QEMU driver on the daemon's own directories
+//!   (`--root DIR` keeps guests' config in `DIR/etc`, state in `DIR/lib`, runtime files in
+//!   `DIR/run`).
+//! - `test:///default`, `test:///PATH.xml`, `qemu:///embed?root=DIR`: as the facade opens
+//!   them in-process.
+//! - URIs with a transport (`qemu+ssh://...`) are passed on to the remote driver, as
+//!   libvirtd does; any other driver name is libvirtd's "no connection driver available".
+
+use std::sync::Arc;
+
+use rvirt::Connect;
+use rvirt_core::{ConnectUri, Error, ErrorCode, ErrorDomain};
+use rvirt_qemu::paths::Instance;
+use rvirt_qemu::{DriverPaths, QemuDriver};
+
+use crate::client::Opener;
+use crate::paths::Paths;
+
+/// The opener of a daemon whose directories are `paths`.
+pub fn daemon_opener(paths: &Paths) -> Opener {
+    let paths = paths.clone();
+    Arc::new(move |uri, readonly| {
+        let text = uri.map(str::to_string).unwrap_or_else(rvirt::default_uri);
+        let parsed = ConnectUri::parse(&text)?;
+        if parsed.is_remote() {
+            return Connect::open_local(&text, readonly);
+        }
+        match (parsed.driver.as_str(), parsed.path.as_str()) {
+            ("qemu", path @ ("/system" | "/session")) => {
+                let instance = if path == "/system" {
+                    Instance::System
+                } else {
+                    Instance::Session
+                };
+                let driver = QemuDriver::open_paths(DriverPaths {
+                    instance,
+                    config_dir: paths.etc.clone(),
+                    state_dir: paths.lib.clone(),
+                    run_dir: paths.run.clone(),
+                })?;
+                Ok(Connect::from_full(text, readonly, driver))
+            }
+            ("qemu" | "test", _) => Connect::open_local(&text, readonly),
+            _ => Err(Error::new(ErrorDomain::None, ErrorCode::NoConnect, text)),
+        }
+    })
+}

@@ -1,0 +1,541 @@
+//! Sockets and clients: the read-write and read-only listeners, one reading task and one
+//! writing task per client, keepalive, and hand-off of calls to the worker pools.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rvirt_core::{Error, ErrorCode, ErrorDomain};
+use rvirt_proto::packet::StreamHole;
+use rvirt_proto::packet::{self, Header, MessageStatus, MessageType, Packet, PacketDecoder};
+use rvirt_proto::procedures::{self, Priority};
+use rvirt_proto::program::{
+    keepalive, KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, QEMU_PROGRAM, QEMU_PROTOCOL_VERSION,
+    REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION,
+};
+use rvirt_proto::RemoteError;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
+
+use crate::client::{default_opener, Client, Opener, Outgoing};
+use crate::config::Config;
+use crate::dispatch::{self, Outcome};
+use crate::pool::WorkerPool;
+use crate::stream::{self, StreamInput};
+
+/// Stream data queued per client before a producing stream waits.
+const STREAM_QUEUE: usize = 16;
+
+/// What a server needs to start.
+#[derive(Clone)]
+pub struct ServerOptions {
+    pub config: Config,
+    pub rw_socket: PathBuf,
+    pub ro_socket: PathBuf,
+    /// How `CONNECT_OPEN` reaches a driver.
+    pub opener: Opener,
+}
+
+impl ServerOptions {
+    /// Options serving rvirt's drivers on the given sockets.
+    pub fn new(config: Config, rw_socket: PathBuf, ro_socket: PathBuf) -> ServerOptions {
+        ServerOptions {
+            config,
+            rw_socket,
+            ro_socket,
+            opener: default_opener(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("config", &self.config)
+            .field("rw_socket", &self.rw_socket)
+            .field("ro_socket", &self.ro_socket)
+            .finish_non_exhaustive()
+    }
+}
+
+/// State shared by every connection.
+struct Shared {
+    config: Config,
+    opener: Opener,
+    workers: WorkerPool,
+    prio_workers: Option<WorkerPool>,
+    clients: AtomicUsize,
+    next_client: AtomicU64,
+}
+
+/// A running daemon's listeners.
+pub struct Server {
+    shared: Arc<Shared>,
+    rw: UnixListener,
+    ro: UnixListener,
+    paths: Vec<PathBuf>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("sockets", &self.paths)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Binds a unix socket, replacing a stale one, and sets its mode.
+fn bind(path: &Path, mode: u32) -> std::io::Result<UnixListener> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    if path.exists() {
+        // A live daemon answers on it; a stale file from a crash does not.
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AddrInUse,
+                format!("{} is in use by another daemon", path.display()),
+            ));
+        }
+        std::fs::remove_file(path)?;
+    }
+    let listener = UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    Ok(listener)
+}
+
+/// Looks a group name (or number) up in /etc/group.
+fn group_id(name: &str) -> Option<u32> {
+    if let Ok(n) = name.parse() {
+        return Some(n);
+    }
+    let text = std::fs::read_to_string("/etc/group").ok()?;
+    text.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        (fields.next()? == name).then_some(())?;
+        fields.nth(1)?.parse().ok()
+    })
+}
+
+impl Server {
+    /// Creates the worker pools and binds both sockets. Must run inside a tokio runtime.
+    pub fn bind(options: &ServerOptions) -> std::io::Result<Server> {
+        let config = options.config.clone();
+        let rw = bind(&options.rw_socket, config.unix_sock_rw_perms)?;
+        let ro = match bind(&options.ro_socket, config.unix_sock_ro_perms) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = std::fs::remove_file(&options.rw_socket);
+                return Err(e);
+            }
+        };
+        if let Some(group) = &config.unix_sock_group {
+            let gid = group_id(group).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("unknown group {group}"),
+                )
+            })?;
+            for p in [&options.rw_socket, &options.ro_socket] {
+                std::os::unix::fs::chown(p, None, Some(gid))?;
+            }
+        }
+        let workers = WorkerPool::new("rvirtd-worker", config.max_workers)?;
+        let prio_workers = if config.prio_workers > 0 {
+            Some(WorkerPool::new("rvirtd-prio", config.prio_workers)?)
+        } else {
+            None
+        };
+        Ok(Server {
+            shared: Arc::new(Shared {
+                config,
+                opener: options.opener.clone(),
+                workers,
+                prio_workers,
+                clients: AtomicUsize::new(0),
+                next_client: AtomicU64::new(1),
+            }),
+            rw,
+            ro,
+            paths: vec![options.rw_socket.clone(), options.ro_socket.clone()],
+        })
+    }
+
+    /// Serves clients until `shutdown` turns true, then closes every client and removes the
+    /// sockets.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let Server {
+            shared,
+            rw,
+            ro,
+            paths,
+        } = self;
+        loop {
+            tokio::select! {
+                accepted = rw.accept() => handle_accept(&shared, accepted, false, &shutdown),
+                accepted = ro.accept() => handle_accept(&shared, accepted, true, &shutdown),
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(rw);
+        drop(ro);
+        for p in &paths {
+            let _ = std::fs::remove_file(p);
+        }
+        // Give client tasks a moment to notice the shutdown and release their connections.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while shared.clients.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tracing::info!("rvirtd stopped");
+    }
+}
+
+fn handle_accept(
+    shared: &Arc<Shared>,
+    accepted: std::io::Result<(UnixStream, tokio::net::unix::SocketAddr)>,
+    readonly: bool,
+    shutdown: &watch::Receiver<bool>,
+) {
+    let stream = match accepted {
+        Ok((s, _)) => s,
+        Err(e) => {
+            tracing::warn!("accept failed: {e}");
+            return;
+        }
+    };
+    let current = shared.clients.fetch_add(1, Ordering::SeqCst);
+    if current >= shared.config.max_clients {
+        shared.clients.fetch_sub(1, Ordering::SeqCst);
+        tracing::warn!("too many clients ({current}), closing a new connection");
+        drop(stream);
+        return;
+    }
+    let id = shared.next_client.fetch_add(1, Ordering::SeqCst);
+    tracing::debug!(client = id, readonly, "client connected");
+    let shared = shared.clone();
+    let shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        serve_client(&shared, stream, id, readonly, shutdown).await;
+        shared.clients.fetch_sub(1, Ordering::SeqCst);
+        tracing::debug!(client = id, "client disconnected");
+    });
+}
+
+async fn serve_client(
+    shared: &Arc<Shared>,
+    stream: UnixStream,
+    id: u64,
+    readonly: bool,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let (mut reader, mut writer) = stream.into_split();
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
+    let (stream_tx, mut stream_rx) = mpsc::channel::<Vec<u8>>(STREAM_QUEUE);
+    let client = Arc::new(Client::new(
+        id,
+        readonly,
+        shared.opener.clone(),
+        out_tx,
+        stream_tx,
+    ));
+    let (writer_done_tx, mut writer_done) = watch::channel(false);
+
+    let writer_task = tokio::spawn(async move {
+        loop {
+            let next = tokio::select! {
+                biased;
+                msg = out_rx.recv() => msg,
+                data = stream_rx.recv() => data.map(Outgoing::Packet),
+            };
+            match next {
+                Some(Outgoing::Packet(bytes)) => {
+                    if writer.write_all(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Outgoing::Close) | None => break,
+            }
+        }
+        let _ = writer.shutdown().await;
+        let _ = writer_done_tx.send(true);
+    });
+
+    let interval = shared.config.keepalive_interval;
+    let tick = Duration::from_secs(u64::try_from(interval).unwrap_or(0).max(1));
+    let mut ticker = tokio::time::interval(tick);
+    ticker.tick().await;
+    let mut last_rx = Instant::now();
+    let mut unanswered: u32 = 0;
+    let mut decoder = PacketDecoder::new();
+    let requests = Arc::new(Semaphore::new(shared.config.max_client_requests.max(1)));
+    let mut buf = vec![0u8; 65_536];
+
+    'conn: loop {
+        tokio::select! {
+            read = reader.read(&mut buf) => {
+                let n = match read {
+                    Ok(0) | Err(_) => break 'conn,
+                    Ok(n) => n,
+                };
+                decoder.push(&buf[..n]);
+                loop {
+                    match decoder.next_packet() {
+                        Ok(Some(packet)) => {
+                            last_rx = Instant::now();
+                            unanswered = 0;
+                            // At max_client_requests calls in progress, stop reading this
+                            // client until one finishes (libvirtd does the same).
+                            let is_call = matches!(packet.header.kind, MessageType::Call | MessageType::CallWithFds)
+                                && packet.header.prog != KEEPALIVE_PROGRAM;
+                            let permit = if is_call {
+                                match requests.clone().acquire_owned().await {
+                                    Ok(p) => Some(p),
+                                    Err(_) => break 'conn,
+                                }
+                            } else {
+                                None
+                            };
+                            handle_packet(shared, &client, packet, permit).await;
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            // The byte stream is out of sync: nothing after this can be trusted.
+                            tracing::warn!(client = id, "closing connection: {e}");
+                            break 'conn;
+                        }
+                    }
+                }
+            }
+            _ = ticker.tick() => {
+                if interval > 0 && client.keepalive_started() && last_rx.elapsed() >= tick {
+                    if unanswered >= shared.config.keepalive_count {
+                        tracing::warn!(client = id, "no keepalive answer, closing the connection");
+                        break 'conn;
+                    }
+                    unanswered += 1;
+                    if let Ok(ping) = keepalive_packet(keepalive::PING) {
+                        client.send(ping);
+                    }
+                }
+            }
+            _ = writer_done.changed() => break 'conn,
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    break 'conn;
+                }
+            }
+        }
+    }
+    client.close();
+    // Driver cleanup may block: run it on the workers, not on the runtime.
+    let cleanup_client = client.clone();
+    if !shared
+        .workers
+        .submit(Box::new(move || cleanup_client.cleanup()))
+    {
+        client.cleanup();
+    }
+    let _ = writer_task.await;
+}
+
+fn keepalive_packet(proc_: i32) -> rvirt_proto::xdr::XdrResult<Vec<u8>> {
+    let header = Header {
+        prog: KEEPALIVE_PROGRAM,
+        vers: KEEPALIVE_PROTOCOL_VERSION,
+        proc_,
+        kind: MessageType::Message,
+        serial: 0,
+        status: MessageStatus::Ok,
+    };
+    packet::build_raw(&header, &[])
+}
+
+fn error_packet(header: &Header, error: &Error) -> Option<Vec<u8>> {
+    packet::build_error_reply(header, &RemoteError::from(error)).ok()
+}
+
+fn rpc_error(message: String) -> Error {
+    Error::new(ErrorDomain::Rpc, ErrorCode::Rpc, message)
+}
+
+/// Routes one packet from a client.
+async fn handle_packet(
+    shared: &Arc<Shared>,
+    client: &Arc<Client>,
+    packet: Packet,
+    permit: Option<OwnedSemaphorePermit>,
+) {
+    let h = packet.header;
+    if h.prog == KEEPALIVE_PROGRAM {
+        if h.kind == MessageType::Message && h.proc_ == keepalive::PING {
+            if let Ok(pong) = keepalive_packet(keepalive::PONG) {
+                client.send(pong);
+            }
+        }
+        return;
+    }
+    match h.kind {
+        MessageType::Call | MessageType::CallWithFds => {
+            handle_call(shared, client, h, packet.payload, permit)
+        }
+        MessageType::Stream | MessageType::StreamHole => {
+            handle_stream_packet(client, &h, packet.payload).await
+        }
+        // Replies and events from a client mean nothing to the daemon; libvirtd ignores them.
+        other => tracing::debug!(client = client.id, "ignoring a {other:?} packet"),
+    }
+}
+
+fn handle_call(
+    shared: &Arc<Shared>,
+    client: &Arc<Client>,
+    header: Header,
+    payload: Vec<u8>,
+    permit: Option<OwnedSemaphorePermit>,
+) {
+    let known_program = (header.prog == REMOTE_PROGRAM && header.vers == REMOTE_PROTOCOL_VERSION)
+        || (header.prog == QEMU_PROGRAM && header.vers == QEMU_PROTOCOL_VERSION);
+    if !known_program {
+        let e = rpc_error(format!(
+            "Cannot find program {} version {}",
+            header.prog, header.vers
+        ));
+        if let Some(p) = error_packet(&header, &e) {
+            client.send(p);
+        }
+        return;
+    }
+    let (priority, info) = if header.prog == REMOTE_PROGRAM {
+        match procedures::lookup(header.proc_).filter(|i| !i.is_event()) {
+            Some(info) => (info.priority, Some(info)),
+            None => {
+                let e = rpc_error(format!("unknown procedure: {}", header.proc_));
+                if let Some(p) = error_packet(&header, &e) {
+                    client.send(p);
+                }
+                return;
+            }
+        }
+    } else {
+        if rvirt_proto::program::qemu::name(header.proc_).is_none() {
+            let e = rpc_error(format!("unknown procedure: {}", header.proc_));
+            if let Some(p) = error_packet(&header, &e) {
+                client.send(p);
+            }
+            return;
+        }
+        (Priority::Low, None)
+    };
+    tracing::debug!(
+        client = client.id,
+        serial = header.serial,
+        procedure = info.map_or("QEMU program call", |i| i.name),
+        "call"
+    );
+    let job_client = client.clone();
+    let job = Box::new(move || {
+        // Held until the reply is queued.
+        let _permit = permit;
+        let outcome = match info {
+            Some(info) => dispatch::dispatch(&job_client, info, &header, &payload),
+            None => dispatch::dispatch_qemu(&job_client, header.proc_, &payload),
+        };
+        deliver(&job_client, header, outcome);
+    });
+    let pool = match (priority, &shared.prio_workers) {
+        (Priority::High, Some(prio)) => prio,
+        _ => &shared.workers,
+    };
+    if !pool.submit(job) {
+        tracing::warn!(client = client.id, "worker pool stopped; dropping a call");
+    }
+}
+
+/// Sends the reply for a finished call (and starts its stream, if any).
+fn deliver(client: &Arc<Client>, header: Header, outcome: Result<Outcome, Error>) {
+    let reply = |payload: &[u8]| packet::build_raw(&header.reply(MessageStatus::Ok), payload);
+    match outcome {
+        Ok(Outcome::Reply(ret)) => match reply(&ret) {
+            Ok(p) => client.send(p),
+            Err(e) => {
+                if let Some(p) = error_packet(
+                    &header,
+                    &rpc_error(format!("Unable to encode message payload: {e}")),
+                ) {
+                    client.send(p);
+                }
+            }
+        },
+        Ok(Outcome::ReplyThenClose(ret)) => {
+            if let Ok(p) = reply(&ret) {
+                client.send(p);
+            }
+            client.close();
+        }
+        Ok(Outcome::Stream {
+            reply: ret,
+            stream: s,
+            direction,
+        }) => match reply(&ret) {
+            Ok(p) => {
+                client.send(p);
+                stream::start(client, header, s, direction);
+            }
+            Err(e) => {
+                if let Some(p) = error_packet(
+                    &header,
+                    &rpc_error(format!("Unable to encode message payload: {e}")),
+                ) {
+                    client.send(p);
+                }
+            }
+        },
+        Err(e) => {
+            if let Some(p) = error_packet(&header, &e) {
+                client.send(p);
+            }
+        }
+    }
+}
+
+/// A STREAM packet from the client: data, hole, finish or abort for an open stream.
+async fn handle_stream_packet(client: &Arc<Client>, header: &Header, payload: Vec<u8>) {
+    let Some(slot) = client.stream(header.serial) else {
+        tracing::debug!(
+            client = client.id,
+            serial = header.serial,
+            "stream packet for no open stream"
+        );
+        return;
+    };
+    let input = match (header.kind, header.status) {
+        (MessageType::Stream, MessageStatus::Continue) => StreamInput::Data(payload),
+        (MessageType::StreamHole, _) => {
+            match rvirt_proto::xdr::from_bytes::<StreamHole>(&payload) {
+                Ok(hole) => StreamInput::Hole(hole.length),
+                Err(_) => StreamInput::Abort,
+            }
+        }
+        (MessageType::Stream, MessageStatus::Ok) => StreamInput::Finish,
+        _ => StreamInput::Abort,
+    };
+    let finished = matches!(input, StreamInput::Finish | StreamInput::Abort);
+    // Waiting here while the pump is behind keeps this client's data in its socket.
+    let delivered = match slot.sender() {
+        Some(tx) => tx.send(input).await.is_ok(),
+        None => false,
+    };
+    if !delivered && !finished {
+        if let Some(p) = error_packet(header, &stream::no_such_stream()) {
+            client.send(p);
+        }
+    }
+}
