@@ -74,19 +74,18 @@ pub(crate) struct Added {
 /// existing one the definition (`live`: as its running definition, refusing active ones).
 pub(crate) fn add_domain(state: &mut State, mut def: DomainDef, live: bool) -> Result<Added> {
     def.id = None;
-    if let Some(index) = state.domain_index_by_uuid(&def.uuid) {
+    let clash = rvirt_xml::testdriver::check_define_clash(
+        "domain",
+        ErrorDomain::Domain,
+        state
+            .domains
+            .iter()
+            .map(|d| (d.def.name.as_str(), &d.def.uuid)),
+        &def.name,
+        &def.uuid,
+    )?;
+    if let Some(index) = clash {
         let dom = state.domain_mut(index);
-        if dom.def.name != def.name {
-            return Err(Error::new(
-                ErrorDomain::Domain,
-                ErrorCode::OperationFailed,
-                format!(
-                    "domain '{}' is already defined with uuid {}",
-                    dom.def.name,
-                    uuid_string(&dom.def.uuid)
-                ),
-            ));
-        }
         if live {
             if dom.is_active() {
                 return Err(Error::invalid_operation(
@@ -117,17 +116,6 @@ pub(crate) fn add_domain(state: &mut State, mut def: DomainDef, live: bool) -> R
             replaced = true;
         }
         return Ok(Added { index, replaced });
-    }
-    if let Some(index) = state.domain_index_by_name(&def.name) {
-        return Err(Error::new(
-            ErrorDomain::Domain,
-            ErrorCode::OperationFailed,
-            format!(
-                "domain '{}' already exists with uuid {}",
-                def.name,
-                uuid_string(&state.domains[index].def.uuid)
-            ),
-        ));
     }
     state.domains.push(std::sync::Arc::new(Domain::new(def)));
     Ok(Added {

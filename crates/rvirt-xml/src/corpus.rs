@@ -16,6 +16,7 @@ use crate::interface::InterfaceDef;
 use crate::network::NetworkDef;
 use crate::secret::SecretDef;
 use crate::storage::{PoolDef, VolumeDef, TEST_POOL_CAPACITY};
+use crate::testdriver;
 
 /// Kinds this checker knows, in report order.
 pub const KINDS: &[&str] = &["domain", "network", "pool", "volume", "interface", "secret"];
@@ -31,6 +32,9 @@ pub struct CaseResult {
     pub passed: bool,
     /// Why it failed: the first differing line, or the error.
     pub detail: Option<String>,
+    /// For a rejected case rvirt also rejects: whether the message equals libvirt's
+    /// (`None` for accepted cases).
+    pub message_matches: Option<bool>,
 }
 
 impl CaseResult {
@@ -85,12 +89,35 @@ impl Report {
             self.passed(),
             self.failed()
         ));
-        for r in self.results.iter().filter(|r| !r.passed) {
+        let rejected: Vec<&CaseResult> = self
+            .results
+            .iter()
+            .filter(|r| r.message_matches.is_some())
+            .collect();
+        if !rejected.is_empty() {
+            let same = rejected
+                .iter()
+                .filter(|r| r.message_matches == Some(true))
+                .count();
             out.push_str(&format!(
-                "FAIL {}: {}\n",
-                r.id(),
-                r.detail.as_deref().unwrap_or("")
+                "error messages equal to libvirt's: {same}/{}\n",
+                rejected.len()
             ));
+        }
+        for r in &self.results {
+            if !r.passed {
+                out.push_str(&format!(
+                    "FAIL {}: {}\n",
+                    r.id(),
+                    r.detail.as_deref().unwrap_or("")
+                ));
+            } else if r.message_matches == Some(false) {
+                out.push_str(&format!(
+                    "MESSAGE {}: {}\n",
+                    r.id(),
+                    r.detail.as_deref().unwrap_or("")
+                ));
+            }
         }
         out
     }
@@ -154,9 +181,10 @@ pub fn run_kind(dir: &Path, kind: &str) -> io::Result<Vec<CaseResult>> {
         })
         .collect();
     cases.sort();
+    let context = DefineContext::test_default().map_err(|e| io::Error::other(e.message))?;
     let mut results = Vec::with_capacity(cases.len());
     for case in cases {
-        results.push(check_case(dir, kind, &case)?);
+        results.push(check_case(dir, kind, &case, &context)?);
     }
     Ok(results)
 }
@@ -169,15 +197,54 @@ enum Produced {
     Error(i32, String),
 }
 
-fn produce(kind: &str, input: &str) -> Produced {
+/// The domains `test:///default` holds when a corpus document is defined into it: libvirt's
+/// built-in node's domains, running, with their live ids.
+#[derive(Debug, Clone)]
+pub struct DefineContext {
+    pub domains: Vec<DomainDef>,
+}
+
+impl DefineContext {
+    /// The domains of the built-in default node ([`testdriver::DEFAULT_NODE_XML`]).
+    pub fn test_default() -> rvirt_core::Result<Self> {
+        let mut domains = Vec::new();
+        for node_domain in testdriver::node_domains(testdriver::DEFAULT_NODE_XML)? {
+            let mut def = DomainDef::parse(node_domain.xml, ParseOptions::default())?;
+            def.id = Some(node_domain.id);
+            domains.push(def);
+        }
+        Ok(DefineContext { domains })
+    }
+
+    /// `defineXML` of `input` into this context: the new definition's live and inactive XML.
+    /// Redefining a running domain leaves its live definition (and id) in place; the new one
+    /// only becomes the persistent (inactive) definition.
+    pub fn define_domain(&self, input: &str) -> rvirt_core::Result<(String, String)> {
+        let def = DomainDef::parse(input, ParseOptions::default())?;
+        let existing = testdriver::check_define_clash(
+            "domain",
+            rvirt_core::ErrorDomain::Domain,
+            self.domains.iter().map(|d| (d.name.as_str(), &d.uuid)),
+            &def.name,
+            &def.uuid,
+        )?;
+        let inactive = def.format(FormatOptions {
+            inactive: true,
+            ..FormatOptions::default()
+        });
+        let live = match existing.map(|i| &self.domains[i]) {
+            Some(running) if running.id.is_some() => running.format(FormatOptions::default()),
+            _ => def.format(FormatOptions::default()),
+        };
+        Ok((live, inactive))
+    }
+}
+
+fn produce(kind: &str, input: &str, context: &DefineContext) -> Produced {
     let result = match kind {
-        "domain" => DomainDef::parse(input, ParseOptions::default()).map(|d| {
-            let inactive = d.format(FormatOptions {
-                inactive: true,
-                ..FormatOptions::default()
-            });
-            (d.format(FormatOptions::default()), Some(inactive))
-        }),
+        "domain" => context
+            .define_domain(input)
+            .map(|(live, inactive)| (live, Some(inactive))),
         "network" => NetworkDef::parse(input).map(|n| (n.format(false), None)),
         "pool" => PoolDef::parse(input).map(|mut p| {
             p.apply_test_driver_defaults();
@@ -207,22 +274,66 @@ fn error_code(json: &str) -> Option<i32> {
     rest[..end].parse().ok()
 }
 
-fn check_case(dir: &Path, kind: &str, case: &str) -> io::Result<CaseResult> {
+/// Extracts the `"message"` string from the `.err` JSON (with its escapes decoded).
+fn error_message(json: &str) -> Option<String> {
+    let at = json.find("\"message\"")?;
+    let rest = json[at + 9..].trim_start().strip_prefix(':')?.trim_start();
+    let mut chars = rest.strip_prefix('"')?.chars();
+    let mut out = String::new();
+    loop {
+        match chars.next()? {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'r' => out.push('\r'),
+                'b' => out.push('\u{8}'),
+                'f' => out.push('\u{c}'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+}
+
+fn check_case(
+    dir: &Path,
+    kind: &str,
+    case: &str,
+    context: &DefineContext,
+) -> io::Result<CaseResult> {
     let input = fs::read_to_string(dir.join(format!("{case}.in.xml")))?;
     let err_path = dir.join(format!("{case}.err"));
     let out_path = dir.join(format!("{case}.out.xml"));
     let inactive_path = dir.join(format!("{case}.inactive.xml"));
-    let produced = produce(kind, &input);
+    let produced = produce(kind, &input, context);
     let mut result = CaseResult {
         kind: kind.to_string(),
         case: case.to_string(),
         passed: false,
         detail: None,
+        message_matches: None,
     };
     if err_path.exists() {
-        let expected = error_code(&fs::read_to_string(&err_path)?);
+        let err_json = fs::read_to_string(&err_path)?;
+        let expected = error_code(&err_json);
         match produced {
-            Produced::Error(code, _) if Some(code) == expected => result.passed = true,
+            Produced::Error(code, msg) if Some(code) == expected => {
+                result.passed = true;
+                let want = error_message(&err_json);
+                let same = want.as_deref() == Some(msg.as_str());
+                result.message_matches = Some(same);
+                if !same {
+                    result.detail = Some(format!(
+                        "message {msg:?}, libvirt {:?}",
+                        want.unwrap_or_default()
+                    ));
+                }
+            }
             Produced::Error(code, msg) => {
                 result.detail = Some(format!(
                     "expected error code {expected:?}, got code {code}: {msg}"
@@ -377,6 +488,10 @@ mod tests {
             Some(67)
         );
         assert_eq!(error_code("{}"), None);
+        assert_eq!(
+            error_message(r#"{"code": 1, "message": "a \"b\"\n\u00e9"}"#).as_deref(),
+            Some("a \"b\"\n\u{e9}")
+        );
     }
 
     #[test]

@@ -18,4 +18,7 @@ pub mod network;
 pub mod nodedev;
 pub mod secret;
 pub mod storage;
+pub mod testdriver;
 pub mod xmltree;
+
+mod wellformed;

@@ -127,7 +127,7 @@ impl Element {
             .iter()
             .map(|(k, v)| (k.as_str(), Some(v.as_str())))
             .collect();
-        if !self.children.is_empty() {
+        if !self.children.is_empty() || always_open(self) {
             w.open(&self.name, &attrs);
             for c in &self.children {
                 c.format(w);
@@ -290,8 +290,9 @@ impl NodeDeviceDef {
     }
 
     /// Capability names including the nested ones a real node device driver reports
-    /// (`fc_host` and `vports` under `scsi_host`, `phys_function`/`virt_functions`/
-    /// `mdev_types`/`vpd` under `pci`, `mdev_types` under `css` and `ap_matrix`).
+    /// (`fc_host` and `vports` under `scsi_host`, `mdev_types`/`vpd` under `pci`,
+    /// `mdev_types` under `css` and `ap_matrix`). SR-IOV's `phys_function` and
+    /// `virt_functions` are PCI flags, not capability types: libvirt 9.0 never lists them.
     pub fn capability_names_with_nested(&self) -> Vec<String> {
         let mut names = Vec::new();
         for c in &self.capabilities {
@@ -301,8 +302,6 @@ impl NodeDeviceDef {
                 let name = match nested.attr("type") {
                     Some("fc_host") => "fc_host",
                     Some("vport_ops") => "vports",
-                    Some("phys_function") => "phys_function",
-                    Some("virt_functions") => "virt_functions",
                     Some("mdev_types") => "mdev_types",
                     Some("vpd") => "vpd",
                     _ => continue,
@@ -369,9 +368,18 @@ fn validate_capability(cap: &Element, name: &str, create: bool) -> Result<()> {
     };
     match cap.attr("type").unwrap_or("") {
         "system" => {
+            // An empty <uuid> counts as missing; anything else must be a UUID.
             let uuid = cap.child("hardware").and_then(|h| h.child_text("uuid"));
-            if is_blank(uuid) {
-                return Err(missing("system UUID"));
+            match uuid.filter(|u| !u.is_empty()) {
+                None => return Err(missing("system UUID")),
+                Some(u) if rvirt_core::parse_uuid(u).is_none() => {
+                    return Err(Error::new(
+                        ERR,
+                        ErrorCode::InternalError,
+                        format!("malformed uuid element for '{name}'"),
+                    ))
+                }
+                Some(_) => {}
             }
         }
         "pci" => require(&[
@@ -484,6 +492,10 @@ fn canonicalize(elem: &mut Element) {
             }
         }
     }
+    if elem.name == "capability" && elem.attr("type") == Some("system") {
+        canonicalize_system(elem);
+        return;
+    }
     if elem.name == "capability" {
         let cap_type = elem.attr("type").unwrap_or("").to_string();
         if cap_type == "vport_ops" {
@@ -510,6 +522,48 @@ fn canonicalize(elem: &mut Element) {
     for c in &mut elem.children {
         canonicalize(c);
     }
+}
+
+/// libvirt keeps only the fields of a `system` capability it knows and prints them in a
+/// fixed layout: `<product>`, then `<hardware>` (vendor, version, serial, the normalized
+/// UUID) and `<firmware>` (vendor, version, release date), both always present.
+fn canonicalize_system(cap: &mut Element) {
+    let pick = |parent: Option<&Element>, names: &[&str]| -> Vec<Element> {
+        names
+            .iter()
+            .filter_map(|n| {
+                let text = parent?.child_text(n).filter(|t| !t.is_empty())?;
+                let mut e = Element::new(n);
+                e.text = Some(text.to_string());
+                Some(e)
+            })
+            .collect()
+    };
+    let mut hardware = Element::new("hardware");
+    hardware.children = pick(cap.child("hardware"), &["vendor", "version", "serial"]);
+    if let Some(text) = cap.child("hardware").and_then(|h| h.child_text("uuid")) {
+        // A malformed UUID stays as written so that validation can reject it.
+        let mut e = Element::new("uuid");
+        e.text = Some(
+            rvirt_core::parse_uuid(text).map_or(text.to_string(), |u| rvirt_core::uuid_string(&u)),
+        );
+        hardware.children.push(e);
+    }
+    let mut firmware = Element::new("firmware");
+    firmware.children = pick(
+        cap.child("firmware"),
+        &["vendor", "version", "release_date"],
+    );
+    let mut children = pick(Some(cap), &["product"]);
+    children.push(hardware);
+    children.push(firmware);
+    cap.children = children;
+    cap.text = None;
+}
+
+/// Elements libvirt prints as an open/close pair even when empty.
+fn always_open(elem: &Element) -> bool {
+    matches!(elem.name.as_str(), "hardware" | "firmware")
 }
 
 #[cfg(test)]

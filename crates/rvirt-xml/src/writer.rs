@@ -189,7 +189,14 @@ mod tests {
         let mut w = XmlWriter::new();
         w.open("network", &[]);
         w.text("name", &[], "a<b>'c'");
-        w.empty("bridge", &[("name", Some("virbr0")), ("stp", None), ("delay", Some("0"))]);
+        w.empty(
+            "bridge",
+            &[
+                ("name", Some("virbr0")),
+                ("stp", None),
+                ("delay", Some("0")),
+            ],
+        );
         w.value("mtu", &[], 1500);
         w.close("network");
         assert_eq!(

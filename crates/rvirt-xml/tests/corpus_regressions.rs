@@ -35,3 +35,20 @@ fn listed_corpus_cases_still_pass() {
         regressions.join("\n")
     );
 }
+
+/// Every corpus document libvirt rejects is rejected by rvirt with libvirt's exact message,
+/// not only its code.
+#[test]
+fn rejected_corpus_cases_have_libvirts_messages() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let report = run_root(&dir).expect("corpus readable");
+    let differing: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.message_matches == Some(false))
+        .map(|r| format!("{}: {}", r.id(), r.detail.as_deref().unwrap_or("")))
+        .collect();
+    assert!(differing.is_empty(), "{}", differing.join("\n"));
+}

@@ -186,6 +186,14 @@ fn mask(probe: &str, xml: &str) -> String {
 }
 
 const PROBES: &[&str] = &[
+    // Tap ownership and RDP graphics attributes.
+    "<domain type='kvm'><name>p00</name><memory>65536</memory><os><type arch='x86_64'>hvm</type></os><devices>
+  <interface type='ethernet'><target dev='x' managed='no'/></interface>
+  <interface type='user'><target dev='y' managed='yes'/></interface>
+  <graphics type='rdp' port='3389' listen='1.2.3.4' autoport='no' multiUser='yes' replaceUser='yes'/>
+  <graphics type='rdp' port='3390' multiUser='yes' replaceUser='no' listen='0.0.0.0'/>
+  <graphics type='rdp' autoport='yes'><listen type='network' network='default'/></graphics>
+</devices></domain>",
     // Tunables, os, features, cpu, clock, lifecycle, pm, perf.
     "<domain type='kvm'>
   <name>p01</name>
@@ -1154,6 +1162,11 @@ const ERROR_PROBES: &[(&str, &str)] = &[
     ("", "<serial type='pty'><target type='foo'/></serial>"),
     ("", "<channel type='pty'><target type='foo'/></channel>"),
     ("", "<disk type='file' device='disk'><source file='/a'/><target dev='vda'/><boot order='x'/></disk>"),
+    ("", "<interface type='user'><target dev='x' managed='no'/></interface>"),
+    ("", "<interface type='network'><source network='default'/><target dev='x' managed='no'/></interface>"),
+    ("", "<interface type='ethernet'><target dev='x' managed='bogus'/></interface>"),
+    // An ICH9 UHCI controller is a companion even without <master> (found by fuzzing).
+    ("", "<controller type='usb' model='ich9-uhci1'/><controller type='usb' model='ich9-uhci2'><master startport='2'/></controller>"),
 ];
 
 #[test]

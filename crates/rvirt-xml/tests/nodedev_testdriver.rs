@@ -184,3 +184,53 @@ fn driver_edits_are_put_in_libvirt_order() {
     let fc = xml.find("<capability type='fc_host'>").unwrap();
     assert!(host < fc, "{xml}");
 }
+
+#[test]
+fn system_capability_layout_and_uuid_checks_match_libvirt() {
+    // Each document is the only device of a test-driver config; libvirt prints it or
+    // rejects the whole config.
+    let devices = [
+        "<device><name>computer</name><capability type='system'><hardware><vendor>V</vendor><uuid>11111111-2222-3333-4444-555555555555</uuid></hardware><firmware/></capability></device>",
+        "<device><name>computer</name><capability type='system'><firmware><release_date>d</release_date><vendor>fv</vendor></firmware><hardware><uuid>1111111122223333444455555555555A</uuid><serial>s</serial><vendor>v</vendor></hardware><product>p</product><foo/></capability></device>",
+        "<device><name>computer</name><capability type='system'><hardware><vendor>V</vendor></hardware><firmware/></capability></device>",
+        "<device><name>computer</name><capability type='system'><hardware><uuid></uuid></hardware></capability></device>",
+        "<device><name>computer</name><capability type='system'><hardware><uuid>  </uuid></hardware></capability></device>",
+        "<device><name>computer</name><capability type='system'><hardware><uuid>bad</uuid></hardware></capability></device>",
+    ];
+    let script = format!(
+        r#"
+import json, libvirt, tempfile
+libvirt.registerErrorHandler(lambda *a: None, None)
+out = []
+for dev in json.loads({devices:?}):
+    f = tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False)
+    f.write("<node>" + dev + "</node>"); f.close()
+    try:
+        c = libvirt.open("test://" + f.name)
+        out.append(c.listAllDevices()[0].XMLDesc())
+    except libvirt.libvirtError as e:
+        out.append([e.get_error_code(), e.get_error_message()])
+print(json.dumps(out))
+"#,
+        devices = serde_json::to_string(&devices).unwrap()
+    );
+    let Some(json) = common::libvirt_python(&script) else {
+        return;
+    };
+    for (dev, answer) in devices.iter().zip(json.as_array().unwrap()) {
+        let ours = NodeDeviceDef::parse(dev);
+        match answer.as_str() {
+            Some(xml) => {
+                let got = ours
+                    .unwrap_or_else(|e| panic!("{dev}: rejected: {e}"))
+                    .format();
+                assert_eq!(got, xml, "{dev}: {}", common::diff(xml, &got));
+            }
+            None => {
+                let err = ours.expect_err(dev);
+                assert_eq!(err.code as i64, answer[0].as_i64().unwrap(), "{dev}");
+                assert_eq!(err.message, answer[1].as_str().unwrap(), "{dev}");
+            }
+        }
+    }
+}

@@ -1,5 +1,8 @@
 //! `corpus DIR...`: checks rvirt's XML formats against golden corpus folders and prints the
-//! pass rate per kind, the totals, and the first differing line of every failure.
+//! pass rate per kind, the totals, how many rejections carry libvirt's exact message, and the
+//! first differing line of every failure (`MESSAGE` lines: rejected with the right code but
+//! another text). Documents are defined into `test:///default`'s state (its running `test`
+//! domain), as the corpus was made.
 //! Always exits 0 unless a folder cannot be read (it is a report tool).
 //! `--list-passing` prints only the passing cases as `kind/case` lines (the format of
 //! `tests/corpus-passing.txt`).

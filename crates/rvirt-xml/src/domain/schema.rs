@@ -1360,6 +1360,9 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
                     "tlsPort",
                     "autoport",
                     "websocket",
+                    // RDP's flags precede its listen address; no other type has them.
+                    "replaceUser",
+                    "multiUser",
                     "listen",
                     "keymap",
                     "defaultMode",
@@ -1368,8 +1371,6 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
                     "passwd",
                     "passwdValidTo",
                     "connected",
-                    "replaceUser",
-                    "multiUser",
                     "address",
                     "p2p",
                 ],

@@ -936,18 +936,26 @@ fn validate_hostdev_duplicates(def: &DomainDef) -> Result<()> {
     Ok(())
 }
 
-/// USB companion controllers need a master: some USB controller without `<master>`.
+/// USB companion controllers need a master: some USB controller that is not a companion.
+/// ICH9 UHCI controllers are companions even without `<master>` (libvirt gives them one).
 fn validate_usb_masters(def: &DomainDef) -> Result<()> {
     let usb: Vec<&Element> = def
         .devices
         .iter()
         .filter(|d| d.name == "controller" && d.attr("type") == Some("usb"))
         .collect();
+    let is_companion = |c: &Element| {
+        c.child("master").is_some()
+            || matches!(
+                c.attr("model"),
+                Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3")
+            )
+    };
     for c in &usb {
-        if c.child("master").is_none() {
+        if !is_companion(c) {
             continue;
         }
-        let has_master = usb.iter().any(|m| m.child("master").is_none());
+        let has_master = usb.iter().any(|m| !is_companion(m));
         if !has_master {
             return Err(Error::new(
                 ErrorDomain::Domain,
@@ -1128,6 +1136,22 @@ fn validate_device_structure(dev: &Element) -> Result<()> {
         }
         "interface" => {
             let ty = dev.attr("type").unwrap_or("");
+            // Only an ethernet interface may use a tap device created outside libvirt.
+            if let Some(managed) = dev.child_attr("target", "managed") {
+                match managed {
+                    "yes" => {}
+                    "no" if ty == "ethernet" => {}
+                    "no" => {
+                        return Err(Error::config_unsupported(
+                            ErrorDomain::Domain,
+                            format!(
+                                "unmanaged target dev is not supported on interfaces of type '{ty}'"
+                            ),
+                        ))
+                    }
+                    other => return Err(invalid_attr("managed", "target", other)),
+                }
+            }
             if dev.child("virtualport").is_some()
                 && !matches!(ty, "network" | "bridge" | "direct" | "hostdev")
             {

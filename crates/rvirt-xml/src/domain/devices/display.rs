@@ -172,6 +172,14 @@ pub(super) fn graphics_defaults(g: &mut Element) -> Result<()> {
             if autoport {
                 g.set_attr("autoport", "yes");
             }
+            // Booleans libvirt prints only when set, after the ports and before `listen`.
+            for flag in ["replaceUser", "multiUser"] {
+                let set = g.attr(flag) == Some("yes");
+                g.remove_attr(flag);
+                if set {
+                    g.set_attr(flag, "yes");
+                }
+            }
             if let Some(a) = &first_addr {
                 g.set_attr("listen", a);
             }
