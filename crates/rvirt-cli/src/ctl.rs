@@ -106,14 +106,8 @@ impl Ctl {
         let conn = self.conn.as_ref().ok_or_else(|| {
             Error::new(rvirt::ErrorDomain::None, rvirt::ErrorCode::InvalidConn, "")
         })?;
-        match conn.check_writable() {
-            Ok(()) => Ok(conn),
-            Err(err) => Err(Error::new(
-                err.domain,
-                err.code,
-                format!("read only access prevents {function}"),
-            )),
-        }
+        conn.check_writable_for(function)?;
+        Ok(conn)
     }
 
     /// Prints data (always shown).

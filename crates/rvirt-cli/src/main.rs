@@ -5,6 +5,7 @@
 mod commands;
 mod ctl;
 mod lookup;
+mod transfer;
 mod util;
 mod vsh;
 mod xpath;
@@ -177,7 +178,7 @@ fn interactive(ctl: &mut Ctl) -> ExitCode {
     let stdin = std::io::stdin();
     let tty = stdin.is_terminal();
     if !ctl.quiet {
-        ctl.print("Welcome to rvirt, the virtualization interactive terminal.\n\nType:  'help' for help with commands\n       'quit' to quit\n\n");
+        ctl.print("rvirt: interactive virtualization shell.\n\nEnter 'help' to list the commands, 'quit' to leave.\n\n");
     }
     if let Err(f) = ctl.connect() {
         ctl.report(&f);
@@ -208,5 +209,5 @@ fn interactive(ctl: &mut Ctl) -> ExitCode {
 }
 
 fn usage() -> String {
-    "\nrvirt [options]... [<command_string>]\nrvirt [options]... <command> [args...]\n\n  options:\n    -c | --connect=URI      hypervisor connection URI\n    -d | --debug=NUM        debug level [0-4]\n    -h | --help             this help\n    -q | --quiet            quiet mode\n    -r | --readonly         connect readonly\n    -t | --timing           print timing information\n    -v                      short version\n    -V                      long version\n         --version          short version\n\n  commands (non interactive mode):\n\n  (use 'rvirt help' to list them)\n\n".to_string()
+    "\nrvirt [options]... [<command_string>]\nrvirt [options]... <command> [args...]\n\n  options:\n    -c | --connect=URI      URI of the hypervisor to use\n    -d | --debug=NUM        debug level 0-4 (ignored)\n    -h | --help             show this text\n    -q | --quiet            no headers or progress messages\n    -r | --readonly         open a read-only connection\n    -t | --timing           time commands (ignored)\n    -v                      print the version number\n    -V                      print the version and features\n         --version          print the version number\n\n  commands (non interactive mode):\n\n  (run 'rvirt help' for the list)\n\n".to_string()
 }

@@ -12,123 +12,123 @@ use crate::util::read_file;
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
-const DOMAIN: OptDef = data("domain", "domain name, id or uuid");
+const DOMAIN: OptDef = data("domain", "the domain, by name, id or UUID");
 
 pub fn commands() -> Vec<CmdDef> {
     vec![
-        CmdDef::new("autostart", "autostart a domain", "Configure a domain to be automatically started at boot.", cmd_autostart)
-            .opts(&[DOMAIN, flag("disable", "disable autostarting")]),
-        CmdDef::new("create", "create a domain from an XML file", "Create a domain.", cmd_create).opts(&[
-            data("file", "file containing an XML domain description"),
-            flag("console", "attach to console after creation"),
-            flag("paused", "leave the guest paused after creation"),
-            flag("autodestroy", "automatically destroy the guest when virsh disconnects"),
-            string("pass-fds", "pass file descriptors N,M,... to the guest"),
-            flag("validate", "validate the XML against the schema"),
-            flag("reset-nvram", "re-initialize NVRAM from its pristine template"),
+        CmdDef::new("autostart", "mark a domain to start with the host", "Choose whether the domain is started automatically when the host boots.", cmd_autostart)
+            .opts(&[DOMAIN, flag("disable", "turn automatic starting off")]),
+        CmdDef::new("create", "start a transient domain described by an XML file", "Start a new domain from its XML description.", cmd_create).opts(&[
+            data("file", "path of the domain's XML description"),
+            flag("console", "connect to the console once started"),
+            flag("paused", "keep the new guest paused"),
+            flag("autodestroy", "stop the guest when this shell's connection closes"),
+            string("pass-fds", "hand open file descriptors N,M,... to the guest"),
+            flag("validate", "check the XML against the RNG schema"),
+            flag("reset-nvram", "recreate the NVRAM from its template"),
         ]),
-        CmdDef::new("define", "define (but don't start) a domain from an XML file", "Define a domain.", cmd_define).opts(&[
-            data("file", "file containing an XML domain description"),
-            flag("validate", "validate the XML against the schema"),
+        CmdDef::new("define", "register a domain from an XML file without starting it", "Register a persistent domain configuration.", cmd_define).opts(&[
+            data("file", "path of the domain's XML description"),
+            flag("validate", "check the XML against the RNG schema"),
         ]),
-        CmdDef::new("destroy", "destroy (stop) a domain", "Destroy a given domain.", cmd_destroy).opts(&[
+        CmdDef::new("destroy", "stop a domain immediately", "Stop the domain at once, like pulling its power plug.", cmd_destroy).opts(&[
             DOMAIN,
-            flag("graceful", "terminate gracefully"),
-            flag("remove-logs", "remove domain logs"),
+            flag("graceful", "stop without forcing it (may fail)"),
+            flag("remove-logs", "also delete the domain's log files"),
         ]),
-        CmdDef::new("managedsave", "managed save of a domain state", "Save and destroy a running domain, so it can be restarted from the same state at a later time.", cmd_managedsave).opts(&[
+        CmdDef::new("managedsave", "save a domain's state where the next start finds it", "Store the state of a running domain and stop it; its next start resumes from that state.", cmd_managedsave).opts(&[
             DOMAIN,
-            flag("bypass-cache", "avoid file system cache when saving"),
-            flag("running", "set domain to be running on next start"),
-            flag("paused", "set domain to be paused on next start"),
-            flag("verbose", "display the progress of save"),
+            flag("bypass-cache", "bypass the host's file cache while writing"),
+            flag("running", "make the next start leave the domain running"),
+            flag("paused", "make the next start leave the domain paused"),
+            flag("verbose", "show how far the save has got"),
         ]),
-        CmdDef::new("managedsave-remove", "Remove managed save of a domain", "Remove an existing managed save state file from a domain", cmd_managedsave_remove)
+        CmdDef::new("managedsave-remove", "Discard a domain's managed save image", "Delete the saved state kept for a domain, so it boots afresh next time", cmd_managedsave_remove)
             .opts(&[DOMAIN]),
-        CmdDef::new("reboot", "reboot a domain", "Run a reboot command in the target domain.", cmd_reboot).opts(&[
+        CmdDef::new("reboot", "restart a domain", "Ask the guest operating system to restart.", cmd_reboot).opts(&[
             DOMAIN,
-            string("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt"),
+            string("mode", "method to use: acpi|agent|initctl|signal|paravirt"),
         ]),
-        CmdDef::new("reset", "reset a domain", "Reset the target domain as if by power button", cmd_reset).opts(&[DOMAIN]),
-        CmdDef::new("restore", "restore a domain from a saved state in a file", "Restore a domain.", cmd_restore).opts(&[
-            data("file", "the state to restore"),
-            flag("bypass-cache", "avoid file system cache when restoring"),
-            string("xml", "filename containing updated XML for the target"),
-            flag("running", "restore domain into running state"),
-            flag("paused", "restore domain into paused state"),
-            flag("reset-nvram", "re-initialize NVRAM from its pristine template"),
+        CmdDef::new("reset", "hard-reset a domain", "Restart the domain abruptly, like pressing its reset button", cmd_reset).opts(&[DOMAIN]),
+        CmdDef::new("restore", "bring a domain back from a state file", "Start a domain again from a state file written by save.", cmd_restore).opts(&[
+            data("file", "the state file to load"),
+            flag("bypass-cache", "bypass the host's file cache while reading"),
+            string("xml", "file with replacement XML for the domain"),
+            flag("running", "leave the restored domain running"),
+            flag("paused", "leave the restored domain paused"),
+            flag("reset-nvram", "recreate the NVRAM from its template"),
         ]),
-        CmdDef::new("resume", "resume a domain", "Resume a previously suspended domain.", cmd_resume).opts(&[DOMAIN]),
-        CmdDef::new("save", "save a domain state to a file", "Save the RAM state of a running domain.", cmd_save).opts(&[
+        CmdDef::new("resume", "unpause a domain", "Let a paused domain run again.", cmd_resume).opts(&[DOMAIN]),
+        CmdDef::new("save", "write a domain's state into a file", "Write the memory and device state of a running domain to a file and stop it.", cmd_save).opts(&[
             DOMAIN,
-            data("file", "where to save the data"),
-            flag("bypass-cache", "avoid file system cache when saving"),
-            string("xml", "filename containing updated XML for the target"),
-            flag("running", "set domain to be running on restore"),
-            flag("paused", "set domain to be paused on restore"),
-            flag("verbose", "display the progress of save"),
+            data("file", "file that receives the state"),
+            flag("bypass-cache", "bypass the host's file cache while writing"),
+            string("xml", "file with replacement XML for the domain"),
+            flag("running", "make restoring leave the domain running"),
+            flag("paused", "make restoring leave the domain paused"),
+            flag("verbose", "show how far the save has got"),
         ]),
-        CmdDef::new("setmaxmem", "change maximum memory limit", "Change the maximum memory allocation limit in the guest domain.", cmd_setmaxmem).opts(&[
+        CmdDef::new("setmaxmem", "set the memory ceiling of a domain", "Set the largest amount of memory the domain may be given.", cmd_setmaxmem).opts(&[
             DOMAIN,
-            required_int("size", "new maximum memory size, as scaled integer (default KiB)"),
-            flag("config", "affect next boot"),
-            flag("live", "affect running domain"),
-            flag("current", "affect current domain"),
+            required_int("size", "the new ceiling, a scaled integer (KiB when no unit)"),
+            flag("config", "change the persistent configuration"),
+            flag("live", "change the running domain"),
+            flag("current", "change whichever state the domain is in"),
         ]),
-        CmdDef::new("setmem", "change memory allocation", "Change the current memory allocation in the guest domain.", cmd_setmem).opts(&[
+        CmdDef::new("setmem", "set the memory of a domain", "Set how much memory the domain currently has.", cmd_setmem).opts(&[
             DOMAIN,
-            required_int("size", "new memory size, as scaled integer (default KiB)"),
-            flag("config", "affect next boot"),
-            flag("live", "affect running domain"),
-            flag("current", "affect current domain"),
+            required_int("size", "the new amount, a scaled integer (KiB when no unit)"),
+            flag("config", "change the persistent configuration"),
+            flag("live", "change the running domain"),
+            flag("current", "change whichever state the domain is in"),
         ]),
-        CmdDef::new("setvcpus", "change number of virtual CPUs", "Change the number of virtual CPUs in the guest domain.", cmd_setvcpus).opts(&[
+        CmdDef::new("setvcpus", "set the virtual CPU count of a domain", "Set how many virtual CPUs the domain has.", cmd_setvcpus).opts(&[
             DOMAIN,
-            required_int("count", "number of virtual CPUs"),
-            flag("maximum", "set maximum limit on next boot"),
-            flag("config", "affect next boot"),
-            flag("live", "affect running domain"),
-            flag("current", "affect current domain"),
-            flag("guest", "modify cpu state in the guest"),
-            flag("hotpluggable", "make added vcpus hot(un)pluggable"),
+            required_int("count", "how many virtual CPUs"),
+            flag("maximum", "set the ceiling used from the next boot"),
+            flag("config", "change the persistent configuration"),
+            flag("live", "change the running domain"),
+            flag("current", "change whichever state the domain is in"),
+            flag("guest", "change the CPUs through the guest agent"),
+            flag("hotpluggable", "let the added vCPUs be unplugged later"),
         ]),
-        CmdDef::new("shutdown", "gracefully shutdown a domain", "Run shutdown in the target domain.", cmd_shutdown).opts(&[
+        CmdDef::new("shutdown", "ask a domain to power off", "Ask the guest operating system to shut itself down.", cmd_shutdown).opts(&[
             DOMAIN,
-            string("mode", "shutdown mode: acpi|agent|initctl|signal|paravirt"),
+            string("mode", "method to use: acpi|agent|initctl|signal|paravirt"),
         ]),
-        CmdDef::new("start", "start a (previously defined) inactive domain", "Start a domain, either from the last managedsave state, or via a fresh boot if no managedsave state is present.", cmd_start).opts(&[
-            data("domain", "name of the inactive domain"),
-            flag("console", "attach to console after creation"),
-            flag("paused", "leave the guest paused after creation"),
-            flag("autodestroy", "automatically destroy the guest when virsh disconnects"),
-            flag("bypass-cache", "avoid file system cache when loading"),
-            flag("force-boot", "force fresh boot by discarding any managedsave"),
-            string("pass-fds", "pass file descriptors N,M,... to the guest"),
-            flag("reset-nvram", "re-initialize NVRAM from its pristine template"),
+        CmdDef::new("start", "boot a defined, inactive domain", "Boot a defined domain; when a managed save image exists it resumes from it instead of booting afresh.", cmd_start).opts(&[
+            data("domain", "the inactive domain to boot"),
+            flag("console", "connect to the console once started"),
+            flag("paused", "keep the new guest paused"),
+            flag("autodestroy", "stop the guest when this shell's connection closes"),
+            flag("bypass-cache", "bypass the host's file cache while loading"),
+            flag("force-boot", "drop any managed save image and boot afresh"),
+            string("pass-fds", "hand open file descriptors N,M,... to the guest"),
+            flag("reset-nvram", "recreate the NVRAM from its template"),
         ]),
-        CmdDef::new("suspend", "suspend a domain", "Suspend a running domain.", cmd_suspend).opts(&[DOMAIN]),
-        CmdDef::new("undefine", "undefine a domain", "Undefine an inactive domain, or convert persistent to transient.", cmd_undefine).opts(&[
+        CmdDef::new("suspend", "pause a domain", "Pause a running domain; it keeps its memory but gets no CPU time.", cmd_suspend).opts(&[DOMAIN]),
+        CmdDef::new("undefine", "remove a domain's configuration", "Forget the configuration of a domain; a running domain becomes transient.", cmd_undefine).opts(&[
             DOMAIN,
-            flag("managed-save", "remove domain managed state file"),
-            string("storage", "remove associated storage volumes (comma separated list of targets or source paths) (see domblklist)"),
-            flag("remove-all-storage", "remove all associated storage volumes (use with caution)"),
-            flag("delete-storage-volume-snapshots", "delete snapshots associated with volume(s)"),
-            flag("wipe-storage", "wipe data on the removed volumes"),
-            flag("snapshots-metadata", "remove all domain snapshot metadata (vm must be inactive)"),
-            flag("checkpoints-metadata", "remove all domain checkpoint metadata (vm must be inactive)"),
-            flag("nvram", "remove nvram file"),
-            flag("keep-nvram", "keep nvram file"),
-            flag("tpm", "remove TPM state"),
-            flag("keep-tpm", "keep TPM state"),
+            flag("managed-save", "also delete the managed save image"),
+            string("storage", "delete these volumes too: targets or source paths, comma separated (as domblklist shows them)"),
+            flag("remove-all-storage", "delete every volume the domain uses (careful)"),
+            flag("delete-storage-volume-snapshots", "also delete the snapshots of the removed volumes"),
+            flag("wipe-storage", "erase the contents of removed volumes first"),
+            flag("snapshots-metadata", "drop the domain's snapshot metadata (domain must be off)"),
+            flag("checkpoints-metadata", "drop the domain's checkpoint metadata (domain must be off)"),
+            flag("nvram", "delete the NVRAM file"),
+            flag("keep-nvram", "leave the NVRAM file in place"),
+            flag("tpm", "delete the emulated TPM's state"),
+            flag("keep-tpm", "leave the emulated TPM's state in place"),
         ]),
-        CmdDef::new("dumpxml", "domain information in XML", "Output the domain information as an XML dump to stdout.", cmd_dumpxml).opts(&[
+        CmdDef::new("dumpxml", "print a domain's XML description", "Print the XML description of the domain on standard output.", cmd_dumpxml).opts(&[
             DOMAIN,
-            flag("inactive", "show inactive defined XML"),
-            flag("security-info", "include security sensitive information in XML dump"),
-            flag("update-cpu", "update guest CPU according to host CPU"),
-            flag("migratable", "provide XML suitable for migrations"),
-            named_string("xpath", "xpath expression to filter the XML document"),
-            flag("wrap", "wrap xpath results in an common root element"),
+            flag("inactive", "print the configuration for the next boot"),
+            flag("security-info", "include secrets such as passwords"),
+            flag("update-cpu", "fill in the guest CPU from the host's"),
+            flag("migratable", "print XML fit for migrating the domain"),
+            named_string("xpath", "XPath expression selecting what to print"),
+            flag("wrap", "put the XPath results under one root element"),
         ]),
     ]
 }

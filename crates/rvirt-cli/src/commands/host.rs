@@ -11,54 +11,49 @@ pub fn host_commands() -> Vec<CmdDef> {
     vec![
         CmdDef::new(
             "capabilities",
-            "capabilities",
-            "Returns capabilities of hypervisor/driver.",
+            "hypervisor capabilities",
+            "Print the capabilities XML of the host and its driver.",
             cmd_capabilities,
         ),
         CmdDef::new(
             "freecell",
-            "NUMA free memory",
-            "display available free memory for the NUMA cell.",
+            "free memory per NUMA cell",
+            "Show how much memory is free in a NUMA cell, or in all of them.",
             cmd_freecell,
         )
         .opts(&[
-            int("cellno", "NUMA cell number"),
-            flag("all", "show free memory for all NUMA cells"),
+            int("cellno", "the NUMA cell"),
+            flag("all", "show every NUMA cell and the total"),
         ]),
-        CmdDef::new(
-            "hostname",
-            "print the hypervisor hostname",
-            "",
-            cmd_hostname,
-        ),
+        CmdDef::new("hostname", "show the host's name", "", cmd_hostname),
         CmdDef::new(
             "nodeinfo",
-            "node information",
-            "Returns basic information about the node.",
+            "host hardware summary",
+            "Print the host's CPU and memory figures.",
             cmd_nodeinfo,
         )
         .opts(&[JSON]),
         CmdDef::new(
             "nodememstats",
-            "Prints memory stats of the node.",
-            "Returns memory stats of the node, in kilobytes.",
+            "host memory statistics",
+            "Print the host's memory counters in KiB.",
             cmd_nodememstats,
         )
-        .opts(&[int("cell", "prints specified cell statistics only.")]),
+        .opts(&[int("cell", "show only this cell's counters")]),
         CmdDef::new(
             "sysinfo",
-            "print the hypervisor sysinfo",
-            "output an XML string for the hypervisor sysinfo, if available",
+            "show the host's SMBIOS data",
+            "Print the host's system information as XML, when the driver has it",
             cmd_sysinfo,
         ),
-        CmdDef::new("uri", "print the hypervisor canonical URI", "", cmd_uri),
+        CmdDef::new("uri", "show the URI of the connection", "", cmd_uri),
         CmdDef::new(
             "version",
-            "show version",
-            "Display the system version information.",
+            "show versions",
+            "Print the versions of this tool, the library and the hypervisor.",
             cmd_version,
         )
-        .opts(&[flag("daemon", "report daemon version too")]),
+        .opts(&[flag("daemon", "also show the daemon's version")]),
     ]
 }
 
@@ -66,45 +61,45 @@ pub fn shell_commands() -> Vec<CmdDef> {
     vec![
         CmdDef::new(
             "connect",
-            "(re)connect to hypervisor",
-            "Connect to local hypervisor. This is built-in command after shell start up.",
+            "open a new hypervisor connection",
+            "Replace the current connection by a new one, to the given URI or the default.",
             cmd_connect,
         )
         .opts(&[
-            string("name", "hypervisor connection URI"),
-            flag("readonly", "read-only connection"),
+            string("name", "URI to connect to"),
+            flag("readonly", "connect without write access"),
         ])
         .no_connect(),
         CmdDef::new(
             "echo",
-            "echo arguments",
-            "Echo back arguments, possibly with quoting.",
+            "print the arguments",
+            "Print the arguments again, optionally quoted for a shell or XML.",
             cmd_echo,
         )
         .opts(&[
-            flag("shell", "escape for shell use"),
-            flag("xml", "escape for XML use"),
+            flag("shell", "quote for a shell"),
+            flag("xml", "escape for XML text"),
             flag(
                 "split",
-                "split each argument on ','; ',,' is an escape sequence",
+                "break arguments at ',' (write ',,' for a literal comma)",
             ),
-            flag("err", "output to stderr"),
-            argv("string", "arguments to echo"),
+            flag("err", "write to standard error"),
+            argv("string", "the words to print"),
         ])
         .no_connect(),
-        CmdDef::new("exit", "quit this interactive terminal", "", cmd_quit).no_connect(),
+        CmdDef::new("exit", "leave the shell", "", cmd_quit).no_connect(),
         CmdDef::new(
             "help",
-            "print help",
-            "Prints global help, command specific help, or help for a group of related commands",
+            "show help",
+            "Show every command, one command's manual, or the commands of one group",
             cmd_help,
         )
         .opts(&[string(
             "command",
-            "Prints global help, command specific help, or help for a group of related commands",
+            "Show every command, one command's manual, or the commands of one group",
         )])
         .no_connect(),
-        CmdDef::new("quit", "quit this interactive terminal", "", cmd_quit).no_connect(),
+        CmdDef::new("quit", "leave the shell", "", cmd_quit).no_connect(),
     ]
 }
 

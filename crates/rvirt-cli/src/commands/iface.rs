@@ -9,35 +9,78 @@ use crate::util::{read_file, Table};
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
-const IFACE: OptDef = data("interface", "interface name or MAC address");
+const IFACE: OptDef = data("interface", "the interface, by name or MAC address");
 
 pub fn commands() -> Vec<CmdDef> {
     vec![
-        CmdDef::new("iface-define", "define an inactive persistent physical host interface or modify an existing persistent one from an XML file", "Define or modify a persistent physical host interface.", cmd_define).opts(&[
-            data("file", "file containing an XML interface description"),
-            flag("validate", "validate the XML against the schema"),
+        CmdDef::new(
+            "iface-define",
+            "register or update a host interface's configuration from an XML file",
+            "Register a host interface, or replace the configuration of an existing one.",
+            cmd_define,
+        )
+        .opts(&[
+            data("file", "path of the interface's XML description"),
+            flag("validate", "check the XML against the RNG schema"),
         ]),
-        CmdDef::new("iface-destroy", "destroy a physical host interface (disable it / \"if-down\")", "forcefully stop a physical host interface.", cmd_destroy)
-            .opts(&[IFACE]),
-        CmdDef::new("iface-dumpxml", "interface information in XML", "Output the physical host interface information as an XML dump to stdout.", cmd_dumpxml).opts(&[
+        CmdDef::new(
+            "iface-destroy",
+            "bring a host interface down (\"if-down\")",
+            "Take a host interface down at once.",
+            cmd_destroy,
+        )
+        .opts(&[IFACE]),
+        CmdDef::new(
+            "iface-dumpxml",
+            "print a host interface's XML description",
+            "Print the XML description of the host interface on standard output.",
+            cmd_dumpxml,
+        )
+        .opts(&[
             IFACE,
-            flag("inactive", "show inactive defined XML"),
-            named_string("xpath", "xpath expression to filter the XML document"),
-            flag("wrap", "wrap xpath results in an common root element"),
+            flag("inactive", "print the configuration for the next boot"),
+            named_string("xpath", "XPath expression selecting what to print"),
+            flag("wrap", "put the XPath results under one root element"),
         ]),
-        CmdDef::new("iface-list", "list physical host interfaces", "Returns list of physical host interfaces.", cmd_list).opts(&[
-            flag("inactive", "list inactive interfaces"),
-            flag("all", "list inactive & active interfaces"),
+        CmdDef::new(
+            "iface-list",
+            "show host interfaces",
+            "Print a table of the host's network interfaces.",
+            cmd_list,
+        )
+        .opts(&[
+            flag("inactive", "show only interfaces that are down"),
+            flag("all", "show interfaces whether up or down"),
             JSON,
         ]),
-        CmdDef::new("iface-mac", "convert an interface name to interface MAC address", "", cmd_mac)
-            .opts(&[data("interface", "interface name")]),
-        CmdDef::new("iface-name", "convert an interface MAC address to interface name", "", cmd_name)
-            .opts(&[data("interface", "interface mac")]),
-        CmdDef::new("iface-start", "start a physical host interface (enable it / \"if-up\")", "start a physical host interface.", cmd_start)
-            .opts(&[IFACE]),
-        CmdDef::new("iface-undefine", "undefine a physical host interface (remove it from configuration)", "undefine an interface.", cmd_undefine)
-            .opts(&[IFACE]),
+        CmdDef::new(
+            "iface-mac",
+            "print the MAC address of a named interface",
+            "",
+            cmd_mac,
+        )
+        .opts(&[data("interface", "the interface's name")]),
+        CmdDef::new(
+            "iface-name",
+            "print the name of the interface with a MAC address",
+            "",
+            cmd_name,
+        )
+        .opts(&[data("interface", "the interface's MAC address")]),
+        CmdDef::new(
+            "iface-start",
+            "bring a host interface up (\"if-up\")",
+            "Bring a host interface up.",
+            cmd_start,
+        )
+        .opts(&[IFACE]),
+        CmdDef::new(
+            "iface-undefine",
+            "remove a host interface's configuration",
+            "Forget the configuration of a host interface.",
+            cmd_undefine,
+        )
+        .opts(&[IFACE]),
     ]
 }
 

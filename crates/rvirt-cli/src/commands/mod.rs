@@ -2,13 +2,17 @@
 //! groups `help` shows.
 
 pub mod domain;
+pub mod guest;
 pub mod host;
 pub mod iface;
 pub mod monitor;
 pub mod network;
 pub mod nodedev;
 pub mod pool;
+pub mod secret;
+pub mod snapshot;
 pub mod storage_removal;
+pub mod vol_transfer;
 pub mod volume;
 
 use crate::vsh::spec::{CmdGroup, CommandTable};
@@ -20,12 +24,12 @@ pub fn table() -> CommandTable {
             CmdGroup {
                 name: "Domain Management",
                 keyword: "domain",
-                commands: domain::commands(),
+                commands: [domain::commands(), guest::management_commands()].concat(),
             },
             CmdGroup {
                 name: "Domain Monitoring",
                 keyword: "monitor",
-                commands: monitor::commands(),
+                commands: [monitor::commands(), guest::monitoring_commands()].concat(),
             },
             CmdGroup {
                 name: "Host and Hypervisor",
@@ -48,6 +52,16 @@ pub fn table() -> CommandTable {
                 commands: nodedev::commands(),
             },
             CmdGroup {
+                name: "Secret",
+                keyword: "secret",
+                commands: secret::commands(),
+            },
+            CmdGroup {
+                name: "Snapshot",
+                keyword: "snapshot",
+                commands: snapshot::commands(),
+            },
+            CmdGroup {
                 name: "Storage Pool",
                 keyword: "pool",
                 commands: pool::commands(),
@@ -55,7 +69,7 @@ pub fn table() -> CommandTable {
             CmdGroup {
                 name: "Storage Volume",
                 keyword: "volume",
-                commands: volume::commands(),
+                commands: [volume::commands(), vol_transfer::commands()].concat(),
             },
             CmdGroup {
                 name: "Virsh itself",

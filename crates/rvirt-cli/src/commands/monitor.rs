@@ -14,156 +14,159 @@ use crate::util::Table;
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
-const DOMAIN: OptDef = data("domain", "domain name, id or uuid");
+const DOMAIN: OptDef = data("domain", "the domain, by name, id or UUID");
 
 pub fn commands() -> Vec<CmdDef> {
     vec![
-        CmdDef::new("list", "list domains", "Returns list of domains.", cmd_list).opts(&[
-            flag("inactive", "list inactive domains"),
-            flag("all", "list inactive & active domains"),
-            flag("transient", "list transient domains"),
-            flag("persistent", "list persistent domains"),
-            flag("with-snapshot", "list domains with existing snapshot"),
-            flag("without-snapshot", "list domains without a snapshot"),
-            flag("with-checkpoint", "list domains with existing checkpoint"),
-            flag("without-checkpoint", "list domains without a checkpoint"),
-            flag("state-running", "list domains in running state"),
-            flag("state-paused", "list domains in paused state"),
-            flag("state-shutoff", "list domains in shutoff state"),
-            flag("state-other", "list domains in other states"),
-            flag("autostart", "list domains with autostart enabled"),
-            flag("no-autostart", "list domains with autostart disabled"),
-            flag("with-managed-save", "list domains with managed save state"),
-            flag("without-managed-save", "list domains without managed save"),
-            flag("uuid", "list uuid's only"),
-            flag("name", "list domain names only"),
-            flag("id", "list domain IDs only"),
-            flag("table", "list table (default)"),
+        CmdDef::new(
+            "list",
+            "show domains",
+            "Print a table of domains.",
+            cmd_list,
+        )
+        .opts(&[
+            flag("inactive", "show only inactive domains"),
+            flag("all", "show active and inactive domains"),
+            flag("transient", "show only transient domains"),
+            flag("persistent", "show only persistent domains"),
+            flag("with-snapshot", "show only domains that have snapshots"),
+            flag("without-snapshot", "show only domains without snapshots"),
+            flag("with-checkpoint", "show only domains that have checkpoints"),
+            flag(
+                "without-checkpoint",
+                "show only domains without checkpoints",
+            ),
+            flag("state-running", "show only running domains"),
+            flag("state-paused", "show only paused domains"),
+            flag("state-shutoff", "show only shut off domains"),
+            flag("state-other", "show only domains in any other state"),
+            flag("autostart", "show only domains that start with the host"),
+            flag(
+                "no-autostart",
+                "show only domains that do not start with the host",
+            ),
+            flag(
+                "with-managed-save",
+                "show only domains with a managed save image",
+            ),
+            flag(
+                "without-managed-save",
+                "show only domains without a managed save image",
+            ),
+            flag("uuid", "print UUIDs only"),
+            flag("name", "print names only"),
+            flag("id", "print ids only"),
+            flag("table", "print a table (the default)"),
             flag(
                 "managed-save",
-                "mark inactive domains with managed save state",
+                "flag inactive domains that have a managed save image",
             ),
-            flag("title", "show domain title"),
+            flag("title", "add the domain's title"),
             JSON,
         ]),
         CmdDef::new(
             "dominfo",
-            "domain information",
-            "Returns basic information about the domain.",
+            "domain summary",
+            "Print the main facts about a domain.",
             cmd_dominfo,
         )
         .opts(&[DOMAIN, JSON]),
         CmdDef::new(
             "domstate",
-            "domain state",
-            "Returns state about a domain.",
+            "domain's state",
+            "Print the state a domain is in.",
             cmd_domstate,
         )
         .opts(&[
             DOMAIN,
-            flag("reason", "also print reason for the state"),
+            flag("reason", "add why the domain is in that state"),
             JSON,
         ]),
-        CmdDef::new(
-            "domid",
-            "convert a domain name or UUID to domain id",
-            "",
-            cmd_domid,
-        )
-        .opts(&[data("domain", "domain name or uuid")]),
-        CmdDef::new(
-            "domname",
-            "convert a domain id or UUID to domain name",
-            "",
-            cmd_domname,
-        )
-        .opts(&[data("domain", "domain id or uuid")]),
-        CmdDef::new(
-            "domuuid",
-            "convert a domain name or id to domain UUID",
-            "",
-            cmd_domuuid,
-        )
-        .opts(&[data("domain", "domain id or name")]),
+        CmdDef::new("domid", "print a domain's id", "", cmd_domid)
+            .opts(&[data("domain", "the domain, by name or UUID")]),
+        CmdDef::new("domname", "print a domain's name", "", cmd_domname)
+            .opts(&[data("domain", "the domain, by id or UUID")]),
+        CmdDef::new("domuuid", "print a domain's UUID", "", cmd_domuuid)
+            .opts(&[data("domain", "the domain, by id or name")]),
         CmdDef::new(
             "vcpucount",
-            "domain vcpu counts",
-            "Returns the number of virtual CPUs used by the domain.",
+            "virtual CPU counts of a domain",
+            "Print how many virtual CPUs the domain has and may have.",
             cmd_vcpucount,
         )
         .opts(&[
             DOMAIN,
-            flag("maximum", "get maximum count of vcpus"),
-            flag("active", "get number of currently active vcpus"),
-            flag("live", "get value from running domain"),
-            flag("config", "get value to be used on next boot"),
-            flag("current", "get value according to current domain state"),
-            flag(
-                "guest",
-                "retrieve vcpu count from the guest instead of the hypervisor",
-            ),
+            flag("maximum", "show the ceiling"),
+            flag("active", "show the count in use"),
+            flag("live", "read the running domain"),
+            flag("config", "read the persistent configuration"),
+            flag("current", "read whichever state the domain is in"),
+            flag("guest", "ask the guest agent instead of the hypervisor"),
             JSON,
         ]),
         CmdDef::new(
             "dommemstat",
-            "get memory statistics for a domain",
-            "Get memory statistics for a running domain.",
+            "show a domain's memory counters",
+            "Print the memory counters of a running domain.",
             cmd_dommemstat,
         )
         .opts(&[
             DOMAIN,
-            named_int("period", "period in seconds to set collection"),
-            flag("config", "affect next boot"),
-            flag("live", "affect running domain"),
-            flag("current", "affect current domain"),
+            named_int("period", "collection interval to set, in seconds"),
+            flag("config", "change the persistent configuration"),
+            flag("live", "change the running domain"),
+            flag("current", "change whichever state the domain is in"),
             JSON,
         ]),
         CmdDef::new(
             "domblklist",
-            "list all domain blocks",
-            "Get the summary of block devices for a domain.",
+            "show a domain's disks",
+            "Print a table of the domain's block devices.",
             cmd_domblklist,
         )
         .opts(&[
             DOMAIN,
-            flag("inactive", "get inactive rather than running configuration"),
-            flag("details", "additionally display the type and device value"),
+            flag(
+                "inactive",
+                "read the persistent configuration instead of the live one",
+            ),
+            flag("details", "add the type and device columns"),
             JSON,
         ]),
         CmdDef::new(
             "domiflist",
-            "list all domain virtual interfaces",
-            "Get the summary of virtual interfaces for a domain.",
+            "show a domain's network interfaces",
+            "Print a table of the domain's network interfaces.",
             cmd_domiflist,
         )
         .opts(&[
             DOMAIN,
-            flag("inactive", "get inactive rather than running configuration"),
+            flag(
+                "inactive",
+                "read the persistent configuration instead of the live one",
+            ),
             JSON,
         ]),
         CmdDef::new(
             "domblkstat",
-            "get device block stats for a domain",
-            "Get device block stats for a running domain.",
+            "show a disk's I/O counters",
+            "Print the I/O counters of a disk of a running domain.",
             cmd_domblkstat,
         )
         .opts(&[
             DOMAIN,
-            string("device", "block device"),
-            flag("human", "print a more human readable output"),
+            string("device", "the disk, by target or path"),
+            flag("human", "print sizes for people"),
         ]),
         CmdDef::new(
             "domifstat",
-            "get network interface stats for a domain",
-            "Get network interface stats for a running domain.",
+            "show a network interface's counters",
+            "Print the traffic counters of an interface of a running domain.",
             cmd_domifstat,
         )
         .opts(&[
             DOMAIN,
-            data(
-                "interface",
-                "interface device specified by name or MAC Address",
-            ),
+            data("interface", "the interface, by name or MAC address"),
         ]),
     ]
 }
@@ -602,7 +605,9 @@ fn cmd_dommemstat(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
     let hv = ctl.conn()?.hypervisor.clone();
     if let Some(period) = cmd.int("period")? {
         if period < 0 {
-            return Err(Failure::msg("Invalid collection period value '-1'"));
+            return Err(Failure::msg(format!(
+                "Invalid collection period value '{period}'"
+            )));
         }
         let result = ctl
             .writable("virDomainSetMemoryStatsPeriod")

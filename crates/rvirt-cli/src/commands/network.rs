@@ -9,50 +9,102 @@ use crate::util::{read_file, yes_no, Table};
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
-const NETWORK: OptDef = data("network", "network name or uuid");
+const NETWORK: OptDef = data("network", "the network, by name or UUID");
 
 pub fn commands() -> Vec<CmdDef> {
     vec![
-        CmdDef::new("net-autostart", "autostart a network", "Configure a network to be automatically started at boot.", cmd_autostart)
-            .opts(&[NETWORK, flag("disable", "disable autostarting")]),
-        CmdDef::new("net-create", "create a network from an XML file", "Create a network.", cmd_create).opts(&[
-            data("file", "file containing an XML network description"),
-            flag("validate", "validate the XML against the schema"),
+        CmdDef::new(
+            "net-autostart",
+            "mark a network to start with the host",
+            "Choose whether the network is started automatically when the host boots.",
+            cmd_autostart,
+        )
+        .opts(&[NETWORK, flag("disable", "turn automatic starting off")]),
+        CmdDef::new(
+            "net-create",
+            "start a transient network described by an XML file",
+            "Start a new network from its XML description.",
+            cmd_create,
+        )
+        .opts(&[
+            data("file", "path of the network's XML description"),
+            flag("validate", "check the XML against the RNG schema"),
         ]),
-        CmdDef::new("net-define", "define an inactive persistent virtual network or modify an existing persistent one from an XML file", "Define or modify a persistent virtual network.", cmd_define).opts(&[
-            data("file", "file containing an XML network description"),
-            flag("validate", "validate the XML against the schema"),
+        CmdDef::new(
+            "net-define",
+            "register or update a virtual network's configuration from an XML file",
+            "Register a virtual network, or replace the configuration of an existing one.",
+            cmd_define,
+        )
+        .opts(&[
+            data("file", "path of the network's XML description"),
+            flag("validate", "check the XML against the RNG schema"),
         ]),
-        CmdDef::new("net-destroy", "destroy (stop) a network", "Forcefully stop a given network.", cmd_destroy)
-            .opts(&[NETWORK]),
-        CmdDef::new("net-dumpxml", "network information in XML", "Output the network information as an XML dump to stdout.", cmd_dumpxml).opts(&[
+        CmdDef::new(
+            "net-destroy",
+            "stop a network",
+            "Stop the network at once.",
+            cmd_destroy,
+        )
+        .opts(&[NETWORK]),
+        CmdDef::new(
+            "net-dumpxml",
+            "print a network's XML description",
+            "Print the XML description of the network on standard output.",
+            cmd_dumpxml,
+        )
+        .opts(&[
             NETWORK,
-            flag("inactive", "show inactive defined XML"),
-            named_string("xpath", "xpath expression to filter the XML document"),
-            flag("wrap", "wrap xpath results in an common root element"),
+            flag("inactive", "print the configuration for the next boot"),
+            named_string("xpath", "XPath expression selecting what to print"),
+            flag("wrap", "put the XPath results under one root element"),
         ]),
-        CmdDef::new("net-info", "network information", "Returns basic information about the network", cmd_info)
-            .opts(&[NETWORK, JSON]),
-        CmdDef::new("net-list", "list networks", "Returns list of networks.", cmd_list).opts(&[
-            flag("inactive", "list inactive networks"),
-            flag("all", "list inactive & active networks"),
-            flag("persistent", "list persistent networks"),
-            flag("transient", "list transient networks"),
-            flag("autostart", "list networks with autostart enabled"),
-            flag("no-autostart", "list networks with autostart disabled"),
-            flag("uuid", "list uuid's only"),
-            flag("name", "list network names only"),
-            flag("table", "list table (default)"),
+        CmdDef::new(
+            "net-info",
+            "network summary",
+            "Print the main facts about a network",
+            cmd_info,
+        )
+        .opts(&[NETWORK, JSON]),
+        CmdDef::new(
+            "net-list",
+            "show networks",
+            "Print a table of virtual networks.",
+            cmd_list,
+        )
+        .opts(&[
+            flag("inactive", "show only inactive networks"),
+            flag("all", "show active and inactive networks"),
+            flag("persistent", "show only persistent networks"),
+            flag("transient", "show only transient networks"),
+            flag("autostart", "show only networks that start with the host"),
+            flag(
+                "no-autostart",
+                "show only networks that do not start with the host",
+            ),
+            flag("uuid", "print UUIDs only"),
+            flag("name", "print names only"),
+            flag("table", "print a table (the default)"),
             JSON,
         ]),
-        CmdDef::new("net-name", "convert a network UUID to network name", "", cmd_name)
-            .opts(&[data("network", "network uuid")]),
-        CmdDef::new("net-start", "start a (previously defined) inactive network", "Start a network.", cmd_start)
-            .opts(&[NETWORK]),
-        CmdDef::new("net-undefine", "undefine a persistent network", "Undefine the configuration for a persistent network.", cmd_undefine)
-            .opts(&[NETWORK]),
-        CmdDef::new("net-uuid", "convert a network name to network UUID", "", cmd_uuid)
-            .opts(&[data("network", "network name")]),
+        CmdDef::new("net-name", "print a network's name", "", cmd_name)
+            .opts(&[data("network", "the network's UUID")]),
+        CmdDef::new(
+            "net-start",
+            "start a defined, inactive network",
+            "Bring a defined network up.",
+            cmd_start,
+        )
+        .opts(&[NETWORK]),
+        CmdDef::new(
+            "net-undefine",
+            "remove a network's configuration",
+            "Forget the configuration of a persistent network.",
+            cmd_undefine,
+        )
+        .opts(&[NETWORK]),
+        CmdDef::new("net-uuid", "print a network's UUID", "", cmd_uuid)
+            .opts(&[data("network", "the network's name")]),
     ]
 }
 

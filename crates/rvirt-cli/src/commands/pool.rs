@@ -13,129 +13,175 @@ use crate::util::{pretty_capacity, read_file, yes_no, Table};
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
-const POOL: OptDef = data("pool", "pool name or uuid");
+const POOL: OptDef = data("pool", "the pool, by name or UUID");
 
 /// The options pool-define-as and pool-create-as share (all positional after name/type).
 const AS_OPTS: &[OptDef] = &[
-    data("name", "name of the pool"),
-    data("type", "type of the pool"),
-    flag("print-xml", "print XML document, but don't define/create"),
-    string("source-host", "source-host for underlying storage"),
-    string("source-path", "source path for underlying storage"),
-    string("source-dev", "source device for underlying storage"),
-    string("source-name", "source name for underlying storage"),
-    string("target", "target for underlying storage"),
-    string("source-format", "format for underlying storage"),
-    string("auth-type", "auth type to be used for underlying storage"),
-    string(
-        "auth-username",
-        "auth username to be used for underlying storage",
-    ),
-    string(
-        "secret-usage",
-        "auth secret usage to be used for underlying storage",
-    ),
-    string(
-        "secret-uuid",
-        "auth secret UUID to be used for underlying storage",
-    ),
-    string(
-        "adapter-name",
-        "adapter name to be used for underlying storage",
-    ),
-    string(
-        "adapter-wwnn",
-        "adapter wwnn to be used for underlying storage",
-    ),
-    string(
-        "adapter-wwpn",
-        "adapter wwpn to be used for underlying storage",
-    ),
-    string(
-        "adapter-parent",
-        "adapter parent scsi_hostN to be used for underlying vHBA storage",
-    ),
-    string(
-        "adapter-parent-wwnn",
-        "adapter parent scsi_hostN wwnn to be used for underlying vHBA storage",
-    ),
-    string(
-        "adapter-parent-wwpn",
-        "adapter parent scsi_hostN wwpn to be used for underlying vHBA storage",
-    ),
+    data("name", "the new pool's name"),
+    data("type", "the pool's type"),
+    flag("print-xml", "only print the XML that would be used"),
+    string("source-host", "host serving the storage"),
+    string("source-path", "directory of the storage on its source"),
+    string("source-dev", "device holding the storage"),
+    string("source-name", "name of the storage on its source"),
+    string("target", "where the pool appears on this host"),
+    string("source-format", "format of the storage"),
+    string("auth-type", "kind of authentication for the storage"),
+    string("auth-username", "user name to authenticate with"),
+    string("secret-usage", "usage of the secret to authenticate with"),
+    string("secret-uuid", "UUID of the secret to authenticate with"),
+    string("adapter-name", "SCSI adapter name"),
+    string("adapter-wwnn", "SCSI adapter's WWNN"),
+    string("adapter-wwpn", "SCSI adapter's WWPN"),
+    string("adapter-parent", "parent scsi_hostN of the vHBA"),
+    string("adapter-parent-wwnn", "WWNN of the vHBA's parent"),
+    string("adapter-parent-wwpn", "WWPN of the vHBA's parent"),
     string(
         "adapter-parent-fabric-wwn",
-        "adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage",
+        "fabric WWN of the vHBA's parent",
     ),
-    string(
-        "source-protocol-ver",
-        "nfsvers value for NFS pool mount option",
-    ),
-    string("source-initiator", "initiator iqn for underlying storage"),
+    string("source-protocol-ver", "NFS protocol version to mount with"),
+    string("source-initiator", "iSCSI initiator IQN"),
 ];
 
 const BUILD_OPTS: &[OptDef] = &[
-    flag("build", "build the pool as normal"),
-    flag("no-overwrite", "do not overwrite any existing data"),
-    flag("overwrite", "overwrite any existing data"),
+    flag("build", "build the pool (plain build)"),
+    flag("no-overwrite", "refuse to overwrite data already there"),
+    flag("overwrite", "overwrite data already there"),
 ];
 
 pub fn commands() -> Vec<CmdDef> {
     vec![
-        CmdDef::new("pool-autostart", "autostart a pool", "Configure a pool to be automatically started at boot.", cmd_autostart)
-            .opts(&[POOL, flag("disable", "disable autostarting")]),
-        CmdDef::new("pool-build", "build a pool", "Build a given pool.", cmd_build).opts(&[
+        CmdDef::new(
+            "pool-autostart",
+            "mark a pool to start with the host",
+            "Choose whether the pool is started automatically when the host boots.",
+            cmd_autostart,
+        )
+        .opts(&[POOL, flag("disable", "turn automatic starting off")]),
+        CmdDef::new(
+            "pool-build",
+            "prepare a pool's storage",
+            "Create what the pool needs underneath (directory, file system, label...).",
+            cmd_build,
+        )
+        .opts(&[
             POOL,
-            flag("no-overwrite", "do not overwrite any existing data"),
-            flag("overwrite", "overwrite any existing data"),
+            flag("no-overwrite", "refuse to overwrite data already there"),
+            flag("overwrite", "overwrite data already there"),
         ]),
-        CmdDef::new("pool-create-as", "create a pool from a set of args", "Create a pool.", cmd_create_as)
-            .opts(AS_OPTS)
-            .opts(BUILD_OPTS),
-        CmdDef::new("pool-create", "create a pool from an XML file", "Create a pool.", cmd_create)
-            .opts(&[data("file", "file containing an XML pool description")])
-            .opts(BUILD_OPTS),
-        CmdDef::new("pool-define-as", "define a pool from a set of args", "Define a pool.", cmd_define_as)
-            .opts(AS_OPTS),
-        CmdDef::new("pool-define", "define an inactive persistent storage pool or modify an existing persistent one from an XML file", "Define or modify a persistent storage pool.", cmd_define).opts(&[
-            data("file", "file containing an XML pool description"),
-            flag("validate", "validate the XML against the schema"),
+        CmdDef::new(
+            "pool-create-as",
+            "start a transient pool described by options",
+            "Start a new pool from its description.",
+            cmd_create_as,
+        )
+        .opts(AS_OPTS)
+        .opts(BUILD_OPTS),
+        CmdDef::new(
+            "pool-create",
+            "start a transient pool described by an XML file",
+            "Start a new pool from its description.",
+            cmd_create,
+        )
+        .opts(&[data("file", "path of the pool's XML description")])
+        .opts(BUILD_OPTS),
+        CmdDef::new(
+            "pool-define-as",
+            "register a pool described by options",
+            "Register a persistent pool configuration.",
+            cmd_define_as,
+        )
+        .opts(AS_OPTS),
+        CmdDef::new(
+            "pool-define",
+            "register or update a storage pool's configuration from an XML file",
+            "Register a storage pool, or replace the configuration of an existing one.",
+            cmd_define,
+        )
+        .opts(&[
+            data("file", "path of the pool's XML description"),
+            flag("validate", "check the XML against the RNG schema"),
         ]),
-        CmdDef::new("pool-delete", "delete a pool", "Delete a given pool.", cmd_delete).opts(&[POOL]),
-        CmdDef::new("pool-destroy", "destroy (stop) a pool", "Forcefully stop a given pool. Raw data in the pool is untouched", cmd_destroy)
-            .opts(&[POOL]),
-        CmdDef::new("pool-dumpxml", "pool information in XML", "Output the pool information as an XML dump to stdout.", cmd_dumpxml).opts(&[
+        CmdDef::new(
+            "pool-delete",
+            "erase a pool's storage",
+            "Remove what the pool keeps underneath (the reverse of pool-build).",
+            cmd_delete,
+        )
+        .opts(&[POOL]),
+        CmdDef::new(
+            "pool-destroy",
+            "stop a pool",
+            "Stop the pool at once; the data it holds stays where it is",
+            cmd_destroy,
+        )
+        .opts(&[POOL]),
+        CmdDef::new(
+            "pool-dumpxml",
+            "print a pool's XML description",
+            "Print the XML description of the pool on standard output.",
+            cmd_dumpxml,
+        )
+        .opts(&[
             POOL,
-            flag("inactive", "show inactive defined XML"),
-            named_string("xpath", "xpath expression to filter the XML document"),
-            flag("wrap", "wrap xpath results in an common root element"),
+            flag("inactive", "print the configuration for the next boot"),
+            named_string("xpath", "XPath expression selecting what to print"),
+            flag("wrap", "put the XPath results under one root element"),
         ]),
-        CmdDef::new("pool-info", "storage pool information", "Returns basic information about the storage pool.", cmd_info).opts(&[
-            POOL,
-            flag("bytes", "Return pool info in bytes"),
+        CmdDef::new(
+            "pool-info",
+            "storage pool summary",
+            "Print the main facts and sizes of a storage pool.",
+            cmd_info,
+        )
+        .opts(&[POOL, flag("bytes", "print sizes in bytes"), JSON]),
+        CmdDef::new(
+            "pool-list",
+            "show storage pools",
+            "Print a table of storage pools.",
+            cmd_list,
+        )
+        .opts(&[
+            flag("inactive", "show only inactive pools"),
+            flag("all", "show active and inactive pools"),
+            flag("transient", "show only transient pools"),
+            flag("persistent", "show only persistent pools"),
+            flag("autostart", "show only pools that start with the host"),
+            flag(
+                "no-autostart",
+                "show only pools that do not start with the host",
+            ),
+            string("type", "show only pools of these types (comma separated)"),
+            flag("details", "add state, size and allocation columns"),
+            flag("uuid", "print UUIDs only"),
+            flag("name", "print names only"),
             JSON,
         ]),
-        CmdDef::new("pool-list", "list pools", "Returns list of pools.", cmd_list).opts(&[
-            flag("inactive", "list inactive pools"),
-            flag("all", "list inactive & active pools"),
-            flag("transient", "list transient pools"),
-            flag("persistent", "list persistent pools"),
-            flag("autostart", "list pools with autostart enabled"),
-            flag("no-autostart", "list pools with autostart disabled"),
-            string("type", "only list pool of specified type(s) (if supported)"),
-            flag("details", "display extended details for pools"),
-            flag("uuid", "list UUID of active pools only"),
-            flag("name", "list name of active pools only"),
-            JSON,
-        ]),
-        CmdDef::new("pool-name", "convert a pool UUID to pool name", "", cmd_name).opts(&[POOL]),
-        CmdDef::new("pool-refresh", "refresh a pool", "Refresh a given pool.", cmd_refresh).opts(&[POOL]),
-        CmdDef::new("pool-start", "start a (previously defined) inactive pool", "Start a pool.", cmd_start)
-            .opts(&[POOL])
-            .opts(BUILD_OPTS),
-        CmdDef::new("pool-undefine", "undefine an inactive pool", "Undefine the configuration for an inactive pool.", cmd_undefine)
-            .opts(&[POOL]),
-        CmdDef::new("pool-uuid", "convert a pool name to pool UUID", "", cmd_uuid).opts(&[POOL]),
+        CmdDef::new("pool-name", "print a pool's name", "", cmd_name).opts(&[POOL]),
+        CmdDef::new(
+            "pool-refresh",
+            "rescan a pool",
+            "Look again at the pool's storage and update its volume list.",
+            cmd_refresh,
+        )
+        .opts(&[POOL]),
+        CmdDef::new(
+            "pool-start",
+            "start a defined, inactive pool",
+            "Bring a defined pool up.",
+            cmd_start,
+        )
+        .opts(&[POOL])
+        .opts(BUILD_OPTS),
+        CmdDef::new(
+            "pool-undefine",
+            "remove an inactive pool's configuration",
+            "Forget the configuration of an inactive pool.",
+            cmd_undefine,
+        )
+        .opts(&[POOL]),
+        CmdDef::new("pool-uuid", "print a pool's UUID", "", cmd_uuid).opts(&[POOL]),
     ]
 }
 

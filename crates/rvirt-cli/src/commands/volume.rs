@@ -13,95 +13,177 @@ use crate::util::{parse_scaled, pretty_capacity, read_file, Table};
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
-const VOL: OptDef = data("vol", "vol name, key or path");
-const POOL_OPT: OptDef = string("pool", "pool name or uuid");
+const VOL: OptDef = data("vol", "the volume, by name, key or path");
+const POOL_OPT: OptDef = string("pool", "the pool, by name or UUID");
 
 pub fn commands() -> Vec<CmdDef> {
     vec![
-        CmdDef::new("vol-clone", "clone a volume.", "Clone an existing volume within the parent pool.", cmd_clone).opts(&[
+        CmdDef::new(
+            "vol-clone",
+            "copy a volume within its pool.",
+            "Make a new volume in the same pool holding a copy of an existing one.",
+            cmd_clone,
+        )
+        .opts(&[
             VOL,
-            data("newname", "clone name"),
+            data("newname", "name of the copy"),
             POOL_OPT,
-            flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
-            flag("reflink", "use btrfs COW lightweight copy"),
-            flag("print-xml", "print XML document rather than clone the volume"),
+            flag(
+                "prealloc-metadata",
+                "allocate only the metadata up front (qcow2)",
+            ),
+            flag("reflink", "make a copy-on-write reflink (btrfs)"),
+            flag("print-xml", "only print the XML of the copy"),
         ]),
-        CmdDef::new("vol-create-as", "create a volume from a set of args", "Create a vol.", cmd_create_as).opts(&[
-            data("pool", "pool name"),
-            data("name", "name of the volume"),
-            data("capacity", "size of the vol, as scaled integer (default bytes)"),
-            string("allocation", "initial allocation size, as scaled integer (default bytes)"),
-            string("format", "file format type raw,bochs,qcow,qcow2,qed,vmdk"),
-            string("backing-vol", "the backing volume if taking a snapshot"),
-            string("backing-vol-format", "format of backing volume if taking a snapshot"),
-            flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
-            flag("print-xml", "print XML document, but don't define/create"),
+        CmdDef::new(
+            "vol-create-as",
+            "make a volume described by options",
+            "Make a new volume in a pool.",
+            cmd_create_as,
+        )
+        .opts(&[
+            data("pool", "the pool, by name or UUID"),
+            data("name", "the new volume's name"),
+            data(
+                "capacity",
+                "capacity, a scaled integer (bytes when no unit)",
+            ),
+            string(
+                "allocation",
+                "space to allocate now, a scaled integer (bytes when no unit)",
+            ),
+            string("format", "format: raw, bochs, qcow, qcow2, qed or vmdk"),
+            string("backing-vol", "backing volume for a copy-on-write overlay"),
+            string("backing-vol-format", "format of that backing volume"),
+            flag(
+                "prealloc-metadata",
+                "allocate only the metadata up front (qcow2)",
+            ),
+            flag("print-xml", "only print the XML that would be used"),
         ]),
-        CmdDef::new("vol-create", "create a vol from an XML file", "Create a vol.", cmd_create).opts(&[
-            data("pool", "pool name"),
-            data("file", "file containing an XML vol description"),
-            flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
-            flag("validate", "validate the XML against the schema"),
+        CmdDef::new(
+            "vol-create",
+            "make a volume described by an XML file",
+            "Make a new volume in a pool.",
+            cmd_create,
+        )
+        .opts(&[
+            data("pool", "the pool, by name or UUID"),
+            data("file", "path of the volume's XML description"),
+            flag(
+                "prealloc-metadata",
+                "allocate only the metadata up front (qcow2)",
+            ),
+            flag("validate", "check the XML against the RNG schema"),
         ]),
-        CmdDef::new("vol-create-from", "create a vol, using another volume as input", "Create a vol from an existing volume.", cmd_create_from).opts(&[
-            data("pool", "pool name or uuid"),
-            data("file", "file containing an XML vol description"),
+        CmdDef::new(
+            "vol-create-from",
+            "make a volume filled from another volume",
+            "Make a new volume whose contents come from an existing one.",
+            cmd_create_from,
+        )
+        .opts(&[
+            data("pool", "the pool, by name or UUID"),
+            data("file", "path of the volume's XML description"),
             VOL,
-            string("inputpool", "pool name or uuid of the input volume's pool"),
-            flag("prealloc-metadata", "preallocate metadata (for qcow2 instead of full allocation)"),
-            flag("reflink", "use btrfs COW lightweight copy"),
-            flag("validate", "validate the XML against the schema"),
+            string("inputpool", "pool of the source volume, by name or UUID"),
+            flag(
+                "prealloc-metadata",
+                "allocate only the metadata up front (qcow2)",
+            ),
+            flag("reflink", "make a copy-on-write reflink (btrfs)"),
+            flag("validate", "check the XML against the RNG schema"),
         ]),
-        CmdDef::new("vol-delete", "delete a vol", "Delete a given vol.", cmd_delete).opts(&[
+        CmdDef::new(
+            "vol-delete",
+            "remove a volume",
+            "Remove the volume and its data.",
+            cmd_delete,
+        )
+        .opts(&[
             VOL,
             POOL_OPT,
-            flag("delete-snapshots", "delete snapshots associated with volume (must be supported by storage driver)"),
+            flag(
+                "delete-snapshots",
+                "also delete the volume's snapshots (when the driver can)",
+            ),
         ]),
-        CmdDef::new("vol-dumpxml", "vol information in XML", "Output the vol information as an XML dump to stdout.", cmd_dumpxml).opts(&[
+        CmdDef::new(
+            "vol-dumpxml",
+            "print a volume's XML description",
+            "Print the XML description of the volume on standard output.",
+            cmd_dumpxml,
+        )
+        .opts(&[
             VOL,
             POOL_OPT,
-            named_string("xpath", "xpath expression to filter the XML document"),
-            flag("wrap", "wrap xpath results in an common root element"),
+            named_string("xpath", "XPath expression selecting what to print"),
+            flag("wrap", "put the XPath results under one root element"),
         ]),
-        CmdDef::new("vol-info", "storage vol information", "Returns basic information about the storage vol.", cmd_info).opts(&[
+        CmdDef::new(
+            "vol-info",
+            "storage volume summary",
+            "Print the type and sizes of a storage volume.",
+            cmd_info,
+        )
+        .opts(&[
             VOL,
             POOL_OPT,
-            flag("bytes", "sizes are represented in bytes rather than pretty units"),
-            flag("physical", "return the physical size of the volume in allocation field"),
+            flag("bytes", "print sizes in bytes"),
+            flag("physical", "show the physical size as the allocation"),
             JSON,
         ]),
-        CmdDef::new("vol-key", "returns the volume key for a given volume name or path", "", cmd_key).opts(&[
-            data("vol", "volume name or path"),
-            POOL_OPT,
-        ]),
-        CmdDef::new("vol-list", "list vols", "Returns list of vols by pool.", cmd_list).opts(&[
-            data("pool", "pool name or uuid"),
-            flag("details", "display extended details for volumes"),
+        CmdDef::new("vol-key", "print a volume's key", "", cmd_key)
+            .opts(&[data("vol", "the volume, by name or path"), POOL_OPT]),
+        CmdDef::new(
+            "vol-list",
+            "show volumes",
+            "Print a table of the volumes in a pool.",
+            cmd_list,
+        )
+        .opts(&[
+            data("pool", "the pool, by name or UUID"),
+            flag("details", "add type, capacity and allocation columns"),
             JSON,
         ]),
-        CmdDef::new("vol-name", "returns the volume name for a given volume key or path", "", cmd_name)
-            .opts(&[data("vol", "volume key or path")]),
-        CmdDef::new("vol-path", "returns the volume path for a given volume name or key", "", cmd_path).opts(&[
-            data("vol", "volume name or key"),
-            POOL_OPT,
+        CmdDef::new("vol-name", "print a volume's name", "", cmd_name)
+            .opts(&[data("vol", "the volume, by key or path")]),
+        CmdDef::new("vol-path", "print a volume's path", "", cmd_path)
+            .opts(&[data("vol", "the volume, by name or key"), POOL_OPT]),
+        CmdDef::new("vol-pool", "print the pool holding a volume", "", cmd_pool).opts(&[
+            data("vol", "the volume, by key or path"),
+            flag("uuid", "print the pool's UUID instead of its name"),
         ]),
-        CmdDef::new("vol-pool", "returns the storage pool for a given volume key or path", "", cmd_pool).opts(&[
-            data("vol", "volume key or path"),
-            flag("uuid", "return the pool uuid rather than pool name"),
-        ]),
-        CmdDef::new("vol-resize", "resize a vol", "Resizes a storage volume. This is safe only for storage volumes not in use by an active guest.", cmd_resize).opts(&[
+        CmdDef::new(
+            "vol-resize",
+            "change a volume's capacity",
+            "Grow or shrink a volume; only do this to volumes no running guest is using.",
+            cmd_resize,
+        )
+        .opts(&[
             VOL,
-            data("capacity", "new capacity for the vol, as scaled integer (default bytes)"),
+            data(
+                "capacity",
+                "new capacity, a scaled integer (bytes when no unit)",
+            ),
             POOL_OPT,
-            flag("allocate", "allocate the new capacity, rather than leaving it sparse"),
-            flag("delta", "use capacity as a delta to current size, rather than the new size"),
-            flag("shrink", "allow the resize to shrink the volume"),
+            flag(
+                "allocate",
+                "allocate the added space now instead of leaving it sparse",
+            ),
+            flag(
+                "delta",
+                "treat the capacity as a change to the current size",
+            ),
+            flag("shrink", "permit making the volume smaller"),
         ]),
-        CmdDef::new("vol-wipe", "wipe a vol", "Ensure data previously on a volume is not accessible to future reads.", cmd_wipe).opts(&[
-            VOL,
-            POOL_OPT,
-            string("algorithm", "perform selected wiping algorithm"),
-        ]),
+        CmdDef::new(
+            "vol-wipe",
+            "erase a volume's data",
+            "Overwrite the volume so its former contents cannot be read back.",
+            cmd_wipe,
+        )
+        .opts(&[VOL, POOL_OPT, string("algorithm", "wiping pattern to use")]),
     ]
 }
 

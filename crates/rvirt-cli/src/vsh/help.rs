@@ -83,20 +83,16 @@ mod tests {
 
     #[test]
     fn command_page_layout() {
-        let def = CmdDef::new(
-            "domstate",
-            "domain state",
-            "Returns state about a domain.",
-            |_, _| Ok(()),
-        )
-        .opts(&[
-            data("domain", "domain name, id or uuid"),
-            flag("reason", "also print reason"),
-        ]);
+        let def = CmdDef::new("domstate", "show a state", "Prints the state.", |_, _| {
+            Ok(())
+        })
+        .opts(&[data("domain", "which domain"), flag("reason", "say why")]);
         let page = command_help(&def);
         assert!(page.starts_with(
-            "  NAME\n    domstate - domain state\n\n  SYNOPSIS\n    domstate <domain> [--reason]\n"
+            "  NAME\n    domstate - show a state\n\n  SYNOPSIS\n    domstate <domain> [--reason]\n"
         ));
-        assert!(page.contains("\n  OPTIONS\n    [--domain] <string>  domain name, id or uuid\n    --reason         also print reason\n\n"));
+        assert!(page.contains(
+            "\n  OPTIONS\n    [--domain] <string>  which domain\n    --reason         say why\n\n"
+        ));
     }
 }
