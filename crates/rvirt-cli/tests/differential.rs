@@ -158,9 +158,11 @@ fn run_once(program: &str, case: &Case, tmp: &Path) -> Option<Output> {
     })
 }
 
-/// The test driver reports wall-clock time as CPU time: keep only its shape.
+/// The test driver reports wall-clock time as CPU time: keep only its shape. `rvirt version`
+/// adds one line of its own (`Using rvirt: X`), which virsh does not have: drop it.
 fn normalise(text: &str) -> String {
     text.lines()
+        .filter(|line| !line.starts_with("Using rvirt: "))
         .map(|line| match line.strip_prefix("CPU time:") {
             Some(value) if is_cpu_time(value.trim()) => {
                 "CPU time:       <digits>.<digit>s".to_string()

@@ -133,6 +133,8 @@ fn cmd_version(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
             version_text(hv_version)
         ));
     }
+    // rvirt's own release, beside the libvirt API level it implements (not in virsh).
+    out.push_str(&format!("{RVIRT_VERSION_LINE}{}\n", rvirt::RVIRT_VERSION));
     if cmd.has("daemon") {
         let daemon = hv
             .connect_get_lib_version()
@@ -145,6 +147,9 @@ fn cmd_version(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
     ctl.print(&out);
     Ok(())
 }
+
+/// The prefix of the line `version` adds to virsh's output (scripts comparing with virsh strip it).
+pub const RVIRT_VERSION_LINE: &str = "Using rvirt: ";
 
 fn cmd_hostname(ctl: &mut Ctl, _cmd: &ParsedCmd) -> CmdResult {
     let name = ctl
