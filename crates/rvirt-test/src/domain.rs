@@ -74,16 +74,26 @@ pub(crate) struct Added {
 /// existing one the definition (`live`: as its running definition, refusing active ones).
 pub(crate) fn add_domain(state: &mut State, mut def: DomainDef, live: bool) -> Result<Added> {
     def.id = None;
+    // Only the domains holding this uuid or this name can clash; the keyed lookups find
+    // them without reading every domain.
+    let mut candidates: Vec<usize> = state
+        .domain_index_by_uuid(&def.uuid)
+        .into_iter()
+        .chain(state.domain_index_by_name(&def.name))
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
     let clash = rvirt_xml::testdriver::check_define_clash(
         "domain",
         ErrorDomain::Domain,
-        state
-            .domains
-            .iter()
-            .map(|d| (d.def.name.as_str(), &d.def.uuid)),
+        candidates.iter().map(|&i| {
+            let held = &state.domains[i].def;
+            (held.name.as_str(), &held.uuid)
+        }),
         &def.name,
         &def.uuid,
-    )?;
+    )?
+    .map(|at| candidates[at]);
     if let Some(index) = clash {
         let dom = state.domain_mut(index);
         if live {

@@ -26,6 +26,7 @@ use rvirt_core::*;
 mod caps;
 mod cpumodels;
 mod domain;
+mod domainlist;
 mod iface;
 mod loader;
 mod metadata;
@@ -118,7 +119,7 @@ impl TestDriver {
             }
         }
         Ok(Arc::new(TestDriver {
-            state: Mutex::new(state),
+            state: Mutex::new(state.settled()),
             events: EventBus::new(),
             uri: format!("test://{path}"),
         }))
@@ -128,7 +129,7 @@ impl TestDriver {
     /// must not see each other's changes).
     pub fn open_private_default() -> Result<Arc<TestDriver>> {
         Ok(Arc::new(TestDriver {
-            state: Mutex::new(loader::default_state()?),
+            state: Mutex::new(loader::default_state()?.settled()),
             events: EventBus::new(),
             uri: "test:///default".to_string(),
         }))
@@ -153,6 +154,7 @@ impl TestDriver {
             let mut draft = guard.clone();
             let result = change(&mut draft, &mut events);
             if result.is_ok() {
+                draft.settle();
                 *guard = draft;
             }
             result

@@ -10,6 +10,8 @@ use rvirt_xml::network::NetworkDef;
 use rvirt_xml::nodedev::NodeDeviceDef;
 use rvirt_xml::storage::{PoolDef, VolumeDef};
 
+use crate::domainlist::DomainList;
+
 /// One NUMA cell of the fake host (`test:///default` has two).
 #[derive(Debug, Clone)]
 pub(crate) struct Cell {
@@ -159,14 +161,15 @@ pub(crate) struct NodeDev {
 }
 
 /// Everything one test connection (or the shared `test:///default`) holds. Domains sit
-/// behind `Arc`s so that copying the state for a change (see `TestDriver::write`) copies
-/// pointers, and only the domain being changed is duplicated (`domain_mut`).
+/// behind `Arc`s in shared chunks (see [`DomainList`]) so that copying the state for a
+/// change (see `TestDriver::write`) copies few pointers, and only the domain being changed
+/// and its chunk are duplicated (`domain_mut`).
 #[derive(Debug, Clone)]
 pub(crate) struct State {
     pub node_info: NodeInfo,
     pub cells: Vec<Cell>,
     pub next_domain_id: i32,
-    pub domains: Vec<std::sync::Arc<Domain>>,
+    pub domains: DomainList,
     pub networks: Vec<std::sync::Arc<Network>>,
     pub pools: Vec<std::sync::Arc<Pool>>,
     pub ifaces: Vec<Iface>,
@@ -197,7 +200,7 @@ impl State {
             node_info: default_node_info(),
             cells: Vec::new(),
             next_domain_id: 1,
-            domains: Vec::new(),
+            domains: DomainList::default(),
             networks: Vec::new(),
             pools: Vec::new(),
             ifaces: Vec::new(),
@@ -209,7 +212,18 @@ impl State {
 
     /// The domain at `index`, made unique so it can be changed.
     pub fn domain_mut(&mut self, index: usize) -> &mut Domain {
-        std::sync::Arc::make_mut(&mut self.domains[index])
+        self.domains.get_mut(index)
+    }
+
+    /// Brings lookup keys up to date after a change, before the state is shared again.
+    pub fn settle(&mut self) {
+        self.domains.refresh_keys();
+    }
+
+    /// The state with its lookup keys up to date.
+    pub fn settled(mut self) -> Self {
+        self.settle();
+        self
     }
 
     pub fn network_mut(&mut self, index: usize) -> &mut Network {
@@ -227,11 +241,11 @@ impl State {
     }
 
     pub fn domain_index_by_uuid(&self, uuid: &Uuid) -> Option<usize> {
-        self.domains.iter().position(|d| d.def.uuid == *uuid)
+        self.domains.index_by_uuid(uuid)
     }
 
     pub fn domain_index_by_name(&self, name: &str) -> Option<usize> {
-        self.domains.iter().position(|d| d.def.name == name)
+        self.domains.index_by_name(name)
     }
 
     pub fn network_index_by_name(&self, name: &str) -> Option<usize> {

@@ -69,6 +69,10 @@ pub struct Client {
     registrations: Mutex<Vec<Registration>>,
     close_callback: AtomicBool,
     keepalive: AtomicBool,
+    /// The opener serves local `test:` URIs with the in-memory test driver.
+    opener_test_in_memory: bool,
+    /// The open connection is the in-memory test driver, whose calls never block.
+    in_memory: AtomicBool,
     closed: AtomicBool,
     streams: Mutex<HashMap<u32, Arc<StreamSlot>>>,
 }
@@ -87,6 +91,7 @@ impl Client {
         id: u64,
         readonly: bool,
         opener: Opener,
+        opener_test_in_memory: bool,
         out: mpsc::UnboundedSender<Outgoing>,
         stream_out: mpsc::Sender<Vec<u8>>,
     ) -> Client {
@@ -100,6 +105,8 @@ impl Client {
             registrations: Mutex::new(Vec::new()),
             close_callback: AtomicBool::new(false),
             keepalive: AtomicBool::new(false),
+            opener_test_in_memory,
+            in_memory: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             streams: Mutex::new(HashMap::new()),
         }
@@ -148,8 +155,23 @@ impl Client {
                 "connection already open",
             ));
         }
+        let in_memory = self.opener_test_in_memory
+            && rvirt_core::ConnectUri::parse(conn.requested_uri())
+                .is_ok_and(|uri| uri.driver == "test" && !uri.is_remote());
+        self.in_memory.store(in_memory, Ordering::Relaxed);
         *guard = Some(conn);
         Ok(())
+    }
+
+    /// Whether `test:` URIs this client opens get the in-memory test driver.
+    pub fn opener_serves_test_in_memory(&self) -> bool {
+        self.opener_test_in_memory
+    }
+
+    /// Whether the open connection is served by the in-memory test driver, whose calls
+    /// never wait on files, processes or the network.
+    pub fn serves_in_memory(&self) -> bool {
+        self.in_memory.load(Ordering::Relaxed)
     }
 
     /// Opens a driver connection with the daemon's opener.

@@ -91,6 +91,7 @@ fn main() -> ExitCode {
     };
     let mut options = ServerOptions::new(config, paths.rw_socket.clone(), paths.ro_socket.clone());
     options.opener = rvirtd::open::daemon_opener(&paths);
+    options.inline_test_driver = true;
     runtime.block_on(async move {
         let server = match Server::bind(&options) {
             Ok(s) => s,

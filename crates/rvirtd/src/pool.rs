@@ -2,17 +2,37 @@
 //! monitors), so they run here, never on the async runtime: a slow call occupies one worker
 //! while other clients keep being served by the rest.
 
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 /// A unit of work.
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
 
+/// The jobs waiting for a worker, and whether the pool still takes new ones.
+struct Queue {
+    jobs: VecDeque<Job>,
+    open: bool,
+}
+
+/// The queue and the condition idle workers wait on. A condition variable wakes exactly one
+/// idle worker per job; a channel receiver shared behind a mutex woke one waiter for the
+/// message and then another for the mutex, two context switches per call.
+struct Shared {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// A fixed number of threads taking jobs from one queue.
 pub struct WorkerPool {
     name: String,
-    sender: Mutex<Option<Sender<Job>>>,
+    shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -27,35 +47,45 @@ impl std::fmt::Debug for WorkerPool {
 impl WorkerPool {
     /// Starts `size` threads (at least one) named after `name`.
     pub fn new(name: &str, size: usize) -> std::io::Result<WorkerPool> {
-        let (sender, receiver) = channel::<Job>();
-        let receiver = Arc::new(Mutex::new(receiver));
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                jobs: VecDeque::new(),
+                open: true,
+            }),
+            ready: Condvar::new(),
+        });
         let mut threads = Vec::new();
         for index in 0..size.max(1) {
-            let receiver = receiver.clone();
+            let shared = shared.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("{name}-{index}"))
-                .spawn(move || worker_loop(&receiver))?;
+                .spawn(move || worker_loop(&shared))?;
             threads.push(handle);
         }
         Ok(WorkerPool {
             name: name.to_string(),
-            sender: Mutex::new(Some(sender)),
+            shared,
             threads: Mutex::new(threads),
         })
     }
 
     /// Queues a job; `false` when the pool has been shut down.
     pub fn submit(&self, job: Job) -> bool {
-        let guard = self.sender.lock().unwrap_or_else(|p| p.into_inner());
-        match guard.as_ref() {
-            Some(sender) => sender.send(job).is_ok(),
-            None => false,
+        {
+            let mut queue = self.shared.lock();
+            if !queue.open {
+                return false;
+            }
+            queue.jobs.push_back(job);
         }
+        self.shared.ready.notify_one();
+        true
     }
 
-    /// Stops taking jobs and waits for the running ones to finish.
+    /// Stops taking jobs and waits for the queued and running ones to finish.
     pub fn shutdown(&self) {
-        self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.shared.lock().open = false;
+        self.shared.ready.notify_all();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
         for t in threads {
             let _ = t.join();
@@ -63,20 +93,23 @@ impl WorkerPool {
     }
 }
 
-fn worker_loop(receiver: &Mutex<Receiver<Job>>) {
+fn worker_loop(shared: &Shared) {
     loop {
         let job = {
-            let guard = receiver.lock().unwrap_or_else(|p| p.into_inner());
-            guard.recv()
-        };
-        match job {
-            Ok(job) => {
-                // A panicking driver call must not take the worker down with it.
-                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
-                    tracing::error!("a driver call panicked");
+            let mut queue = shared.lock();
+            loop {
+                if let Some(job) = queue.jobs.pop_front() {
+                    break job;
                 }
+                if !queue.open {
+                    return;
+                }
+                queue = shared.ready.wait(queue).unwrap_or_else(|p| p.into_inner());
             }
-            Err(_) => break,
+        };
+        // A panicking driver call must not take the worker down with it.
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+            tracing::error!("a driver call panicked");
         }
     }
 }

@@ -37,6 +37,10 @@ pub struct ServerOptions {
     pub ro_socket: PathBuf,
     /// How `CONNECT_OPEN` reaches a driver.
     pub opener: Opener,
+    /// `opener` serves local `test:` URIs with rvirt's in-memory test driver, so their calls
+    /// may run on the runtime thread (see `runs_inline`). Off unless the opener is known to
+    /// do so: a test's own opener may serve anything under any URI.
+    pub inline_test_driver: bool,
 }
 
 impl ServerOptions {
@@ -47,6 +51,7 @@ impl ServerOptions {
             rw_socket,
             ro_socket,
             opener: default_opener(),
+            inline_test_driver: false,
         }
     }
 }
@@ -65,6 +70,7 @@ impl std::fmt::Debug for ServerOptions {
 struct Shared {
     config: Config,
     opener: Opener,
+    inline_test_driver: bool,
     workers: WorkerPool,
     prio_workers: Option<WorkerPool>,
     clients: AtomicUsize,
@@ -153,6 +159,7 @@ impl Server {
             shared: Arc::new(Shared {
                 config,
                 opener: options.opener.clone(),
+                inline_test_driver: options.inline_test_driver,
                 workers,
                 prio_workers,
                 clients: AtomicUsize::new(0),
@@ -243,6 +250,7 @@ async fn serve_client(
         id,
         readonly,
         shared.opener.clone(),
+        shared.inline_test_driver,
         out_tx,
         stream_tx,
     ));
@@ -270,8 +278,10 @@ async fn serve_client(
 
     let interval = shared.config.keepalive_interval;
     let tick = Duration::from_secs(u64::try_from(interval).unwrap_or(0).max(1));
-    let mut ticker = tokio::time::interval(tick);
-    ticker.tick().await;
+    // The first tick is one period away. (`interval` would tick at once, but a timer due
+    // "now" still waits for the timer wheel's next millisecond, which delayed the answer to
+    // every new connection's first call by about a millisecond.)
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
     let mut last_rx = Instant::now();
     let mut unanswered: u32 = 0;
     let mut decoder = PacketDecoder::new();
@@ -335,11 +345,13 @@ async fn serve_client(
         }
     }
     client.close();
-    // Driver cleanup may block: run it on the workers, not on the runtime.
+    // Driver cleanup may block: run it on the workers, not on the runtime (the in-memory
+    // test driver's does not).
     let cleanup_client = client.clone();
-    if !shared
-        .workers
-        .submit(Box::new(move || cleanup_client.cleanup()))
+    if client.serves_in_memory()
+        || !shared
+            .workers
+            .submit(Box::new(move || cleanup_client.cleanup()))
     {
         client.cleanup();
     }
@@ -440,6 +452,17 @@ fn handle_call(
         procedure = info.map_or("QEMU program call", |i| i.name),
         "call"
     );
+    if let Some(info) = info.filter(|info| runs_inline(client, info, &payload)) {
+        let _permit = permit;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            dispatch::dispatch(client, info, &header, &payload)
+        }));
+        match outcome {
+            Ok(outcome) => deliver(client, header, outcome),
+            Err(_) => tracing::error!("a driver call panicked"),
+        }
+        return;
+    }
     let job_client = client.clone();
     let job = Box::new(move || {
         // Held until the reply is queued.
@@ -457,6 +480,46 @@ fn handle_call(
     if !pool.submit(job) {
         tracing::warn!(client = client.id, "worker pool stopped; dropping a call");
     }
+}
+
+/// Whether a call is answered right on the runtime thread instead of a worker: calls that
+/// never block, which is every call on an in-memory test-driver connection (except those
+/// opening a stream, whose pumps wait for the socket, and those touching files the client
+/// names) and the handshake calls the daemon answers itself. Skipping the hand-off to a worker and back saves two thread wake-ups
+/// per call, most of what a cheap call costs.
+fn runs_inline(client: &Client, info: &procedures::ProcedureInfo, payload: &[u8]) -> bool {
+    use procedures::remote_proc as p;
+    match info.number {
+        p::AUTH_LIST | p::CONNECT_SUPPORTS_FEATURE | p::CONNECT_CLOSE => true,
+        // Opening may read files or start a driver; `test:///default` does neither.
+        p::CONNECT_OPEN => {
+            client.opener_serves_test_in_memory()
+                && rvirt_proto::xdr::from_bytes::<rvirt_proto::remote::ConnectOpenArgs>(payload)
+                    .ok()
+                    .and_then(|args| args.name)
+                    .is_some_and(|name| is_default_test_uri(&name))
+        }
+        // These read or write a file the client names, which may be a pipe or a slow mount:
+        // they must not hold up every other client.
+        p::DOMAIN_SAVE
+        | p::DOMAIN_SAVE_FLAGS
+        | p::DOMAIN_SAVE_PARAMS
+        | p::DOMAIN_RESTORE
+        | p::DOMAIN_RESTORE_FLAGS
+        | p::DOMAIN_RESTORE_PARAMS
+        | p::DOMAIN_SAVE_IMAGE_GET_XML_DESC
+        | p::DOMAIN_SAVE_IMAGE_DEFINE_XML
+        | p::DOMAIN_CORE_DUMP
+        | p::DOMAIN_CORE_DUMP_WITH_FORMAT
+        | p::DOMAIN_BLOCK_PEEK
+        | p::DOMAIN_MEMORY_PEEK => false,
+        _ => info.stream().is_none() && client.serves_in_memory(),
+    }
+}
+
+fn is_default_test_uri(name: &str) -> bool {
+    rvirt_core::ConnectUri::parse(name)
+        .is_ok_and(|uri| uri.driver == "test" && !uri.is_remote() && uri.path == "/default")
 }
 
 /// Sends the reply for a finished call (and starts its stream, if any).

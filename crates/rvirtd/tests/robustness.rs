@@ -285,3 +285,52 @@ fn garbage_arguments_for_every_procedure() {
     let log = daemon.log();
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// Test-driver calls are answered on the daemon's own thread, except those touching a file
+/// the client names: a save into a pipe nobody reads must not hold up anyone else.
+#[test]
+fn save_into_a_pipe_does_not_block_other_clients() {
+    use rvirt_proto::calls::{DomainLookupByName, DomainSave, RemoteCall};
+    use rvirt_proto::remote::{DomainLookupByNameArgs, DomainSaveArgs};
+
+    let daemon = Daemon::start();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("image");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+
+    let mut saver = RawClient::connect(&daemon.socket());
+    saver.open();
+    let found = saver
+        .call::<DomainLookupByName>(&DomainLookupByNameArgs {
+            name: "test".to_string(),
+        })
+        .unwrap();
+    let dom = decode_reply::<DomainLookupByName>(&found).unwrap().dom;
+    let payload = rvirt_proto::xdr::to_bytes(&DomainSaveArgs {
+        dom,
+        to: fifo.to_string_lossy().into_owned(),
+    })
+    .unwrap();
+    let serial = saver.send_call(
+        REMOTE_PROGRAM,
+        REMOTE_PROTOCOL_VERSION,
+        DomainSave::PROC,
+        &payload,
+    );
+    // Opening the pipe for writing now waits for a reader.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    others_still_work(&daemon);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // A reader lets the save finish, and its reply comes.
+    let reader = std::thread::spawn(move || std::fs::read(&fifo).unwrap());
+    let reply = saver.recv_reply().unwrap();
+    assert_eq!(reply.header.serial, serial);
+    assert_eq!(reply.header.status, MessageStatus::Ok);
+    assert!(!reader.join().unwrap().is_empty());
+}
