@@ -109,6 +109,10 @@ pub trait HypervisorDriver: Send + Sync {
     fn node_get_cpu_stats(&self, cpu: i32, flags: u32) -> Result<Vec<NodeStat>> {
         unsupported(ErrorDomain::Domain, "virNodeGetCPUStats")
     }
+    /// `virNodeGetCPUMap`: the host CPUs and which of them are online.
+    fn node_get_cpu_map(&self, flags: u32) -> Result<NodeCpuMap> {
+        unsupported(ErrorDomain::Domain, "virNodeGetCPUMap")
+    }
     fn node_get_memory_stats(&self, cell: i32, flags: u32) -> Result<Vec<NodeStat>> {
         unsupported(ErrorDomain::Domain, "virNodeGetMemoryStats")
     }
@@ -349,6 +353,15 @@ pub trait HypervisorDriver: Send + Sync {
     /// Per-vCPU info and CPU maps (one `Vec<bool>` per vCPU, one entry per host CPU).
     fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<(Vec<VcpuInfo>, Vec<Vec<bool>>)> {
         unsupported(ErrorDomain::Domain, "virDomainGetVcpus")
+    }
+    /// `virDomainGetVcpuPinInfo`: one CPU map (one entry per host CPU) for each vCPU up to
+    /// the maximum, from the definition `flags` select.
+    fn domain_get_vcpu_pin_info(
+        &self,
+        dom: &DomainRef,
+        flags: ModificationImpact,
+    ) -> Result<Vec<Vec<bool>>> {
+        unsupported(ErrorDomain::Domain, "virDomainGetVcpuPinInfo")
     }
     fn domain_pin_vcpu(
         &self,

@@ -178,6 +178,15 @@ pub struct NodeInfo {
     pub threads: u32,
 }
 
+/// `virNodeGetCPUMap`: which host CPUs exist (the map's length) and which are online.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeCpuMap {
+    /// One entry per host CPU; `true` when it is online.
+    pub online_map: Vec<bool>,
+    /// How many CPUs are online.
+    pub online: u32,
+}
+
 /// `virStoragePoolState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(i32)]

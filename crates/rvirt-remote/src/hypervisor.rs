@@ -273,6 +273,18 @@ impl HypervisorDriver for RemoteDriver {
         })?;
         Ok(ret.params.into_iter().map(NodeStat::from).collect())
     }
+    fn node_get_cpu_map(&self, flags: u32) -> Result<NodeCpuMap> {
+        let ret = self.c().call::<NodeGetCpuMap>(&NodeGetCpuMapArgs {
+            need_map: 1,
+            need_online: 1,
+            flags,
+        })?;
+        let cpus = usize::try_from(ret.ret).unwrap_or(0);
+        Ok(NodeCpuMap {
+            online_map: unpack_cpumap(&ret.cpumap, cpus),
+            online: ret.online,
+        })
+    }
     fn node_get_memory_stats(&self, cell: i32, flags: u32) -> Result<Vec<NodeStat>> {
         let count = self
             .c()
@@ -795,6 +807,30 @@ impl HypervisorDriver for RemoteDriver {
             .map(|m| unpack_cpumap(m, cpus))
             .collect();
         Ok((ret.info.into_iter().map(VcpuInfo::from).collect(), maps))
+    }
+    fn domain_get_vcpu_pin_info(
+        &self,
+        d: &DomainRef,
+        flags: ModificationImpact,
+    ) -> Result<Vec<Vec<bool>>> {
+        // Sized like virsh's vcpupin: every vCPU up to the maximum, every host CPU.
+        let vcpus = self.domain_get_vcpus_flags(d, flags | ModificationImpact::MAXIMUM)?;
+        let cpus = self.node_get_info()?.cpus as usize;
+        let maplen = cpus.div_ceil(8).max(1);
+        let ret = self
+            .c()
+            .call::<DomainGetVcpuPinInfo>(&DomainGetVcpuPinInfoArgs {
+                dom: dom(d),
+                ncpumaps: vcpus,
+                maplen: maplen as i32,
+                flags: flags.bits(),
+            })?;
+        Ok(ret
+            .cpumaps
+            .chunks(maplen)
+            .take(usize::try_from(ret.num).unwrap_or(0))
+            .map(|m| unpack_cpumap(m, cpus))
+            .collect())
     }
     fn domain_pin_vcpu(&self, d: &DomainRef, vcpu: u32, cpumap: &[bool], flags: u32) -> Result<()> {
         if flags == 0 {

@@ -383,7 +383,7 @@ fn set_vcpu_pin(def: &mut DomainDef, vcpu: u32, cpuset: &str) {
 }
 
 /// `virDomainObjListFilter` for `virConnectListAllDomains`.
-fn matches(dom: &Domain, flags: ListDomainsFlags) -> bool {
+pub(crate) fn matches(dom: &Domain, flags: ListDomainsFlags) -> bool {
     type F = ListDomainsFlags;
     let pair = |yes: F, no: F, value: bool| {
         if flags.intersects(yes | no) {
@@ -502,6 +502,15 @@ impl HypervisorDriver for TestDriver {
             stat("idle", 87_264_900_000),
             stat("iowait", 763_600_000),
         ])
+    }
+    fn node_get_cpu_map(&self, flags: u32) -> Result<NodeCpuMap> {
+        check_flags(flags, 0, "testNodeGetCPUMap")?;
+        // libvirt's test driver answers a fixed host: 8 CPUs, of which 0, 2 and 4 are online.
+        let online_map: Vec<bool> = (0..8).map(|cpu| matches!(cpu, 0 | 2 | 4)).collect();
+        Ok(NodeCpuMap {
+            online: online_map.iter().filter(|&&on| on).count() as u32,
+            online_map,
+        })
     }
     fn node_get_security_model(&self) -> Result<SecurityModel> {
         Ok(SecurityModel {
@@ -1253,6 +1262,34 @@ impl HypervisorDriver for TestDriver {
             Ok((infos, maps))
         })
     }
+    fn domain_get_vcpu_pin_info(
+        &self,
+        dom: &DomainRef,
+        flags: ModificationImpact,
+    ) -> Result<Vec<Vec<bool>>> {
+        let allowed = ModificationImpact::LIVE | ModificationImpact::CONFIG;
+        check_flags(flags.bits(), allowed.bits(), "testDomainGetVcpuPinInfo")?;
+        self.read(|st| {
+            let obj = &st.domains[find(st, dom)?];
+            let live = one_def(obj, flags)?;
+            let def = if live {
+                &obj.def
+            } else {
+                obj.new_def.as_ref().unwrap_or(&obj.def)
+            };
+            let info = &st.node_info;
+            let host_cpus = (info
+                .nodes
+                .wrapping_mul(info.sockets)
+                .wrapping_mul(info.cores)
+                .wrapping_mul(info.threads) as usize)
+                .min(MAX_HOST_CPUS);
+            // Offline vCPUs report their pinning too, as virDomainDefGetVcpuPinInfoHelper does.
+            Ok((0..def.vcpus)
+                .map(|n| vcpu_map(def, n, host_cpus))
+                .collect())
+        })
+    }
     fn domain_pin_vcpu(
         &self,
         dom: &DomainRef,
@@ -1279,6 +1316,14 @@ impl HypervisorDriver for TestDriver {
             set_vcpu_pin(&mut obj.def, vcpu, &crate::xmlutil::format_cpuset(cpumap));
             Ok(())
         })
+    }
+    fn connect_get_all_domain_stats(
+        &self,
+        domains: &[DomainRef],
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<DomainStatsRecord>> {
+        self.read(|st| crate::domstats::collect(st, domains, stats, flags))
     }
     fn domain_screenshot(
         &self,

@@ -27,6 +27,7 @@ mod caps;
 mod cpumodels;
 mod domain;
 mod domainlist;
+mod domstats;
 mod iface;
 mod loader;
 mod metadata;

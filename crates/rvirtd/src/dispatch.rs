@@ -449,6 +449,20 @@ fn dispatch_open(
                 cells: hv.node_get_cells_free_memory(a.start_cell, a.maxcells)?,
             })
         }),
+        p::NODE_GET_CPU_MAP => run::<c::NodeGetCpuMap>(pl, |a| {
+            let map = hv.node_get_cpu_map(a.flags)?;
+            let cpus = map.online_map.len();
+            // Like libvirtd: the map and the online count only when the client asked.
+            Ok(NodeGetCpuMapRet {
+                cpumap: if a.need_map != 0 {
+                    cpumap_to_bytes(&map.online_map, cpus.div_ceil(8))
+                } else {
+                    Vec::new()
+                },
+                online: if a.need_online != 0 { map.online } else { 0 },
+                ret: i32::try_from(cpus).unwrap_or(i32::MAX),
+            })
+        }),
         p::NODE_GET_CPU_STATS => run::<c::NodeGetCpuStats>(pl, |a| {
             check_max(a.nparams, limits::NODE_CPU_STATS_MAX, "nparams")?;
             let stats = hv.node_get_cpu_stats(a.cpu_num, a.flags)?;
@@ -1036,6 +1050,33 @@ fn dispatch_open(
             Ok(DomainGetVcpusRet {
                 info: infos.iter().map(RemoteVcpuInfo::from).collect(),
                 cpumaps,
+            })
+        }),
+        p::DOMAIN_GET_VCPU_PIN_INFO => run::<c::DomainGetVcpuPinInfo>(pl, |a| {
+            check_max(a.ncpumaps, limits::VCPUINFO_MAX, "ncpumaps")?;
+            let total = i64::from(a.ncpumaps.max(0)) * i64::from(a.maplen.max(0));
+            if total > limits::CPUMAPS_MAX as i64 || a.maplen > limits::CPUMAP_MAX as i32 {
+                return Err(Error::new(
+                    ErrorDomain::Rpc,
+                    ErrorCode::Rpc,
+                    "ncpumaps * maplen > REMOTE_CPUMAPS_MAX",
+                ));
+            }
+            let maps = hv.domain_get_vcpu_pin_info(
+                &a.dom.into(),
+                ModificationImpact::from_bits_retain(a.flags),
+            )?;
+            let maplen = usize::try_from(a.maplen).unwrap_or(0);
+            let maps = limit(maps, a.ncpumaps);
+            let mut cpumaps = Vec::new();
+            if maplen > 0 {
+                for map in &maps {
+                    cpumaps.extend(cpumap_to_bytes(map, maplen));
+                }
+            }
+            Ok(DomainGetVcpuPinInfoRet {
+                cpumaps,
+                num: maps.len() as i32,
             })
         }),
         p::DOMAIN_PIN_VCPU => run::<c::DomainPinVcpu>(pl, |a| {

@@ -1,7 +1,9 @@
 //! virsh over the wire against virsh in-process: every line of the CLI's differential cases
 //! runs as `virsh -c 'test+unix:///default?socket=…'` against a fresh rvirtd and as
 //! `virsh -c test:///default` (libvirt's own test driver, in-process); stdout and exit status
-//! must be identical.
+//! must be identical. A third column runs the same line with the `rvirt` CLI over
+//! rvirt-remote (`rvirt -c 'test+unix:///default?socket=…'`) against another fresh rvirtd,
+//! compared with virsh in-process the same way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,13 +25,26 @@ fn cli_tests_dir() -> PathBuf {
 struct Case {
     options: Vec<String>,
     command: String,
+    /// `ARGV` lines: the command goes as separate words (virsh's argv form).
+    argv: bool,
+    /// From this crate's `wire-cases.txt`: commands the rvirt CLI lacks, run with virsh only.
+    virsh_only: bool,
 }
 
+/// The CLI's differential cases (or this crate's starter cases when absent), then this
+/// crate's virsh-only `wire-cases.txt`.
 fn load_cases() -> Vec<Case> {
     let shared = cli_tests_dir().join("differential-cases.txt");
     let text = std::fs::read_to_string(&shared).unwrap_or_else(|_| {
         std::fs::read_to_string(common::tests_dir().join("virsh-cases.txt")).unwrap()
     });
+    let mut cases = parse_cases(&text, false);
+    let wire = std::fs::read_to_string(common::tests_dir().join("wire-cases.txt")).unwrap();
+    cases.extend(parse_cases(&wire, true));
+    cases
+}
+
+fn parse_cases(text: &str, virsh_only: bool) -> Vec<Case> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -39,7 +54,10 @@ fn load_cases() -> Vec<Case> {
         })
         .map(|line| {
             let mut options = Vec::new();
-            let mut rest = line;
+            let (argv, mut rest) = match line.strip_prefix("ARGV ") {
+                Some(tail) => (true, tail.trim_start()),
+                None => (false, line),
+            };
             while rest.starts_with('-') {
                 let (word, tail) = rest.split_once(' ').unwrap_or((rest, ""));
                 options.push(word.to_string());
@@ -48,17 +66,46 @@ fn load_cases() -> Vec<Case> {
             Case {
                 options,
                 command: rest.to_string(),
+                argv,
+                virsh_only,
             }
         })
         .collect()
 }
 
+/// A binary built next to this test (`target/<profile>/NAME`).
+fn workspace_bin(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join(name);
+    path.exists().then_some(path)
+}
+
+/// The `rvirt` CLI; `None` (with a note) when it is not built, a failure under CI.
+fn rvirt_cli() -> Option<PathBuf> {
+    let found = workspace_bin("rvirt");
+    if found.is_none() {
+        let why = "the rvirt CLI is not built (cargo build -p rvirt-cli)";
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "{why}");
+        eprintln!("note: rvirt column skipped: {why}");
+    }
+    found
+}
+
 fn virsh(uri: &str, case: &Case, tmp: &Path) -> Output {
+    run_tool(Path::new("virsh"), uri, case, tmp)
+}
+
+fn run_tool(program: &Path, uri: &str, case: &Case, tmp: &Path) -> Output {
     let data = cli_tests_dir().join("data");
     let command = case
         .command
         .replace("@TMP@", &tmp.display().to_string())
         .replace("@DATA@", &data.display().to_string());
+    let words: Vec<String> = if case.argv {
+        command.split_whitespace().map(str::to_string).collect()
+    } else {
+        vec![command.clone()]
+    };
     // In-process virsh (libvirt's own test driver) sometimes hangs after a save-type job
     // finishes: its job-watch loop misses the completion. Such a run is killed and repeated.
     // Runs against rvirtd get one attempt: a hang there is a failure.
@@ -68,12 +115,13 @@ fn virsh(uri: &str, case: &Case, tmp: &Path) -> Output {
     } else {
         (1, Duration::from_secs(60))
     };
+    let name = program.display();
     for _attempt in 0..attempts {
-        let mut cmd = Command::new("virsh");
+        let mut cmd = Command::new(program);
         cmd.arg("-c")
             .arg(uri)
             .args(&case.options)
-            .arg(&command)
+            .args(&words)
             .current_dir(&data)
             .env_remove("LIBVIRT_DEFAULT_URI")
             .env("LC_ALL", "C")
@@ -81,9 +129,9 @@ fn virsh(uri: &str, case: &Case, tmp: &Path) -> Output {
         if let Some(out) = run_with_timeout(cmd, limit) {
             return out;
         }
-        eprintln!("note: virsh -c {uri} timed out on `{command}`");
+        eprintln!("note: {name} -c {uri} timed out on `{command}`");
     }
-    panic!("virsh -c {uri} timed out {attempts} time(s) on `{command}`");
+    panic!("{name} -c {uri} timed out {attempts} time(s) on `{command}`");
 }
 
 fn run_with_timeout(mut cmd: Command, limit: Duration) -> Option<Output> {
@@ -124,10 +172,11 @@ fn run_with_timeout(mut cmd: Command, limit: Duration) -> Option<Output> {
     })
 }
 
-/// The test driver reports wall-clock time as CPU time: keep only its shape.
+/// The test driver reports wall-clock time as CPU time: keep only its shape. rvirt's
+/// `version` adds a line of its own (`Using rvirt: X`), which virsh does not have: drop it.
 fn normalise(text: &str) -> String {
     let mut out: Vec<String> = Vec::new();
-    for line in text.lines() {
+    for line in text.lines().filter(|l| !l.starts_with("Using rvirt: ")) {
         match line.strip_prefix("CPU time:") {
             Some(v) if v.trim().trim_end_matches('s').parse::<f64>().is_ok() => {
                 out.push("CPU time: <n>s".to_string())
@@ -138,56 +187,101 @@ fn normalise(text: &str) -> String {
     out.join("\n")
 }
 
+/// A run's stdout, normalised, with its temporary directory written as `@TMP@`.
+fn shown(out: &Output, tmp: &Path) -> String {
+    normalise(&String::from_utf8_lossy(&out.stdout)).replace(&tmp.display().to_string(), "@TMP@")
+}
+
+/// `None` when `actual` (a run against rvirtd) matches `expected` (virsh in-process), else
+/// a report of both.
+fn difference(
+    case: &Case,
+    tool: &str,
+    (actual, actual_tmp): (&Output, &Path),
+    (expected, expected_tmp): (&Output, &Path),
+) -> Option<String> {
+    let a_out = shown(actual, actual_tmp);
+    let e_out = shown(expected, expected_tmp);
+    if a_out == e_out && actual.status.code() == expected.status.code() {
+        return None;
+    }
+    Some(format!(
+        "`{}{} {}`\n  {tool}: status {:?}\n{}\n  stderr: {}\n  virsh in-process: status {:?}\n{}\n  stderr: {}",
+        if case.argv { "ARGV " } else { "" },
+        case.options.join(" "),
+        case.command,
+        actual.status.code(),
+        a_out,
+        String::from_utf8_lossy(&actual.stderr).trim(),
+        expected.status.code(),
+        e_out,
+        String::from_utf8_lossy(&expected.stderr).trim(),
+    ))
+}
+
 #[test]
-fn virsh_over_the_wire_matches_virsh_in_process() {
+fn virsh_and_rvirt_over_the_wire_match_virsh_in_process() {
     if !common::have_virsh() {
         return;
     }
     let cases = load_cases();
     assert!(!cases.is_empty());
+    let rvirt = rvirt_cli();
     let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
+    let virsh_failures = Mutex::new(Vec::new());
+    let rvirt_failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..3 {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(case) = cases.get(i) else { break };
-                let daemon = Daemon::start();
-                let tmp_remote = tempfile::tempdir().unwrap();
                 let tmp_local = tempfile::tempdir().unwrap();
-                let remote = virsh(&daemon.uri(), case, tmp_remote.path());
                 let local = virsh("test:///default", case, tmp_local.path());
-                let r_out = normalise(&String::from_utf8_lossy(&remote.stdout))
-                    .replace(&tmp_remote.path().display().to_string(), "@TMP@");
-                let l_out = normalise(&String::from_utf8_lossy(&local.stdout))
-                    .replace(&tmp_local.path().display().to_string(), "@TMP@");
-                if r_out != l_out || remote.status.code() != local.status.code() {
-                    failures.lock().unwrap().push(format!(
-                        "`{} {}`\n  rvirtd: status {:?}\n{}\n  stderr: {}\n  libvirt: status {:?}\n{}\n  stderr: {}",
-                        case.options.join(" "),
-                        case.command,
-                        remote.status.code(),
-                        r_out,
-                        String::from_utf8_lossy(&remote.stderr).trim(),
-                        local.status.code(),
-                        l_out,
-                        String::from_utf8_lossy(&local.stderr).trim(),
-                    ));
+                let expected = (&local, tmp_local.path());
+                {
+                    let daemon = Daemon::start();
+                    let tmp = tempfile::tempdir().unwrap();
+                    let remote = virsh(&daemon.uri(), case, tmp.path());
+                    if let Some(report) =
+                        difference(case, "virsh to rvirtd", (&remote, tmp.path()), expected)
+                    {
+                        virsh_failures.lock().unwrap().push(report);
+                    }
+                }
+                if let Some(rvirt) = rvirt.as_ref().filter(|_| !case.virsh_only) {
+                    // Its own rvirtd: every line starts from the default state.
+                    let daemon = Daemon::start();
+                    let tmp = tempfile::tempdir().unwrap();
+                    let remote = run_tool(rvirt, &daemon.uri(), case, tmp.path());
+                    if let Some(report) =
+                        difference(case, "rvirt to rvirtd", (&remote, tmp.path()), expected)
+                    {
+                        rvirt_failures.lock().unwrap().push(report);
+                    }
                 }
             });
         }
     });
-    let failures = failures.into_inner().unwrap();
+    let virsh_failures = virsh_failures.into_inner().unwrap();
+    let rvirt_failures = rvirt_failures.into_inner().unwrap();
     println!(
-        "{} of {} cases identical",
-        cases.len() - failures.len(),
+        "virsh over the wire: {}/{} lines identical",
+        cases.len() - virsh_failures.len(),
         cases.len()
     );
+    if rvirt.is_some() {
+        let for_rvirt = cases.iter().filter(|c| !c.virsh_only).count();
+        println!(
+            "rvirt over the wire: {}/{} lines identical",
+            for_rvirt - rvirt_failures.len(),
+            for_rvirt
+        );
+    }
+    let failures: Vec<String> = virsh_failures.into_iter().chain(rvirt_failures).collect();
     assert!(
         failures.is_empty(),
-        "{} of {} cases differ:\n\n{}",
+        "{} run(s) differ:\n\n{}",
         failures.len(),
-        cases.len(),
         failures.join("\n\n")
     );
 }

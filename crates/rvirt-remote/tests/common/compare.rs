@@ -103,6 +103,7 @@ pub fn connection_and_node(r: &Connect, l: &Connect) {
         rh.node_get_info().unwrap(),
         lh.node_get_info().unwrap(),
     );
+    same_result("cpu map", rh.node_get_cpu_map(0), lh.node_get_cpu_map(0));
     same(
         "free memory",
         rh.node_get_free_memory().unwrap(),
@@ -165,6 +166,31 @@ pub fn domains(r: &Connect, l: &Connect) {
         rh.domain_lookup_by_uuid(&rd.uuid).unwrap(),
         lh.domain_lookup_by_uuid(&ld.uuid).unwrap(),
     );
+    for flags in [
+        ModificationImpact::empty(),
+        ModificationImpact::CONFIG,
+        ModificationImpact::LIVE | ModificationImpact::CONFIG,
+    ] {
+        same_result(
+            &format!("vcpu pin info {flags:?}"),
+            rh.domain_get_vcpu_pin_info(&rd, flags),
+            lh.domain_get_vcpu_pin_info(&ld, flags),
+        );
+    }
+    // Stats groups (0 = all, state, vcpu) against filters (none, active, inactive,
+    // enforce-stats).
+    for (stats, flags) in [(0, 0), (1, 1), (8, 2), (8, 0), (8, 1 << 31)] {
+        same_result(
+            &format!("all domain stats {stats:#x} {flags:#x}"),
+            rh.connect_get_all_domain_stats(&[], stats, flags),
+            lh.connect_get_all_domain_stats(&[], stats, flags),
+        );
+        same_result(
+            &format!("domain list stats {stats:#x} {flags:#x}"),
+            rh.connect_get_all_domain_stats(std::slice::from_ref(&rd), stats, flags),
+            lh.connect_get_all_domain_stats(std::slice::from_ref(&ld), stats, flags),
+        );
+    }
     same(
         "info",
         info(rh.domain_get_info(&rd)),

@@ -229,6 +229,27 @@ record("attachDevice", lambda: dom.attachDeviceFlags("<disk type='file' device='
 record("XML after attach", lambda: dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
 record("getAllDomainStats", lambda: sorted((r[0].name(), sorted(r[1].keys())) for r in conn.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_STATE, 0)))
 record("domainListGetStats", lambda: [sorted(r[1].items()) for r in conn.domainListGetStats([dom], libvirt.VIR_DOMAIN_STATS_STATE, 0)])
+# Stats groups and filters: the test driver collects only "state"; the order of a
+# multi-domain answer follows libvirt's hash table, so those are sorted.
+STATS = libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS
+
+
+def all_stats(stats, flags):
+    return sorted((r[0].name(), sorted(r[1].items())) for r in conn.getAllDomainStats(stats, flags))
+
+
+record("getAllDomainStats all groups", lambda: all_stats(0, 0))
+record("getAllDomainStats active", lambda: all_stats(0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE))
+record("getAllDomainStats inactive", lambda: all_stats(0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE))
+record("getAllDomainStats running persistent", lambda: all_stats(libvirt.VIR_DOMAIN_STATS_STATE, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING | libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT))
+record("getAllDomainStats unsupported group", lambda: all_stats(libvirt.VIR_DOMAIN_STATS_VCPU | libvirt.VIR_DOMAIN_STATS_BLOCK, 0))
+record("getAllDomainStats enforced", lambda: all_stats(libvirt.VIR_DOMAIN_STATS_VCPU, STATS))
+record("getAllDomainStats bad flag", lambda: all_stats(0, 1 << 12))
+record("domainListGetStats filtered", lambda: [sorted(r[1].items()) for r in conn.domainListGetStats([dom], 0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF)])
+record("getCPUMap", lambda: conn.getCPUMap(0))
+record("getCPUMap bad flag", lambda: conn.getCPUMap(1))
+record("vcpuPinInfo config", lambda: dom.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG))
+record("vcpuPinInfo both", lambda: dom.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG | libvirt.VIR_DOMAIN_AFFECT_LIVE))
 record("nodeGetMemoryStats", lambda: conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS, 0))
 record("getCPUModelNames", lambda: conn.getCPUModelNames("x86_64", 0)[:5])
 record("getDomainCapabilities", lambda: conn.getDomainCapabilities(None, None, None, None, 0))
