@@ -13,6 +13,15 @@ pub struct XmlWriter {
 /// Escapes text or an attribute value the way libvirt does: the five XML specials become
 /// entities, control characters other than tab, newline and carriage return are dropped.
 pub fn escape_into(out: &mut String, text: &str) {
+    // Most values need no escaping: copy them whole.
+    let plain = text.bytes().all(|b| {
+        !matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'')
+            && (b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
+    });
+    if plain {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '<' => out.push_str("&lt;"),
@@ -41,6 +50,14 @@ pub type Attrs<'a> = &'a [(&'a str, Option<&'a str>)];
 impl XmlWriter {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty writer with room for `capacity` bytes of output.
+    pub fn with_capacity(capacity: usize) -> Self {
+        XmlWriter {
+            buf: String::with_capacity(capacity),
+            depth: 0,
+        }
     }
 
     /// Starts at the given indentation level (for fragments nested in another document).

@@ -1,12 +1,13 @@
 //! Printing `<domain>` in libvirt's canonical layout.
 
 use super::schema::{devices_spec, spec};
-use super::tree::{write, Element};
+use super::tree::{write, write_at, Element};
 use super::{DomainDef, FormatOptions};
 use crate::writer::XmlWriter;
 
 pub fn format(def: &DomainDef, opts: FormatOptions) -> String {
-    let mut w = XmlWriter::new();
+    // A formatted domain is a few KiB; starting there spares the buffer's regrowth.
+    let mut w = XmlWriter::with_capacity(4096);
     let id = match def.id {
         Some(id) if !opts.inactive => Some(id.to_string()),
         _ => None,
@@ -104,21 +105,23 @@ fn format_devices(w: &mut XmlWriter, def: &DomainDef, opts: FormatOptions) {
     // Devices are kept grouped by kind in print order (see postparse::canonicalize); a
     // stable sort keeps that true for definitions drivers built or changed by hand.
     let order = devices_spec().children;
+    let rank = |name: &str| order.iter().position(|k| *k == name).unwrap_or(usize::MAX);
     let mut devices: Vec<&Element> = def.devices.iter().collect();
-    devices.sort_by_key(|d| {
-        order
-            .iter()
-            .position(|k| *k == d.name)
-            .unwrap_or(usize::MAX)
-    });
+    if !super::tree::in_rank_order(devices.iter().map(|d| rank(&d.name))) {
+        devices.sort_by_cached_key(|d| rank(&d.name));
+    }
+    // One path buffer for every device.
+    let mut path = String::with_capacity(128);
     for dev in devices {
         if !order.contains(&dev.name.as_str()) {
             continue;
         }
-        let path = format!("domain/devices/{}", dev.name);
+        path.clear();
+        path.push_str("domain/devices/");
+        path.push_str(&dev.name);
         match shown_device(dev, opts) {
-            Some(shown) => write(w, &shown, &path),
-            None => write(w, dev, &path),
+            Some(shown) => write_at(w, &shown, &mut path),
+            None => write_at(w, dev, &mut path),
         }
     }
     w.close("devices");

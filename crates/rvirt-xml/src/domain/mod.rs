@@ -153,7 +153,8 @@ impl DomainDef {
         // The test driver's capabilities list i686 guests first.
         let mut def = Self::parse_with_default_arch(xml, opts, Some("i686"))?;
         devices::assign_test_ifnames(&mut def)?;
-        postparse::canonicalize(&mut def);
+        // Post-parse left everything canonical; naming touched interfaces only.
+        postparse::canonicalize_kind(&mut def, "interface");
         Ok(def)
     }
 

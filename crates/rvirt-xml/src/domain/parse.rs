@@ -4,7 +4,7 @@ use roxmltree::Node;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result, Uuid};
 
 use super::schema::{devices_spec, spec};
-use super::tree::{from_node, Element};
+use super::tree::{from_node_at, Element};
 use super::{metadata, DomainDef, ParseOptions};
 use crate::parse::{expect_root, parse_document, NodeExt};
 
@@ -118,6 +118,8 @@ pub fn parse(xml: &str, opts: ParseOptions) -> Result<DomainDef> {
 
     check_features(root)?;
     let domain_spec = spec("domain").map(|s| s.children).unwrap_or(&[]);
+    // One path buffer for every section and device.
+    let mut path = String::with_capacity(128);
     for child in root.elements() {
         let name = child.tag_name().name();
         if child.tag_name().namespace().is_some()
@@ -130,7 +132,10 @@ pub fn parse(xml: &str, opts: ParseOptions) -> Result<DomainDef> {
         if name != "seclabel" && name != "sysinfo" && def.sections.iter().any(|s| s.name == name) {
             continue;
         }
-        if let Some(mut el) = from_node(child, &format!("domain/{name}")) {
+        path.clear();
+        path.push_str("domain/");
+        path.push_str(name);
+        if let Some(mut el) = from_node_at(child, &mut path) {
             if name == "os" {
                 el.remove_children("type");
             }
@@ -144,7 +149,10 @@ pub fn parse(xml: &str, opts: ParseOptions) -> Result<DomainDef> {
             if dev.tag_name().namespace().is_some() || !devices_spec().children.contains(&kind) {
                 continue;
             }
-            if let Some(el) = from_node(dev, &format!("domain/devices/{kind}")) {
+            path.clear();
+            path.push_str("domain/devices/");
+            path.push_str(kind);
+            if let Some(el) = from_node_at(dev, &mut path) {
                 def.devices.push(el);
             }
         }

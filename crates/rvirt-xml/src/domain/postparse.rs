@@ -814,19 +814,31 @@ pub fn canonicalize(def: &mut DomainDef) {
             ))
     });
     let order = super::schema::devices_spec().children;
-    def.devices.sort_by_key(|d| {
-        order
-            .iter()
-            .position(|k| *k == d.name)
-            .unwrap_or(usize::MAX)
-    });
+    let rank = |name: &str| order.iter().position(|k| *k == name).unwrap_or(usize::MAX);
+    if !super::tree::in_rank_order(def.devices.iter().map(|d| rank(&d.name))) {
+        def.devices.sort_by_cached_key(|d| rank(&d.name));
+    }
+    // One path buffer for every tree.
+    let mut path = String::with_capacity(128);
     for dev in def.devices.iter_mut() {
-        let path = format!("domain/devices/{}", dev.name);
-        super::tree::canonicalize(dev, &path);
+        path.clear();
+        path.push_str("domain/devices/");
+        path.push_str(&dev.name);
+        super::tree::canonicalize_at(dev, &mut path);
     }
     for section in def.sections.iter_mut() {
-        let path = format!("domain/{}", section.name);
-        super::tree::canonicalize(section, &path);
+        path.clear();
+        path.push_str("domain/");
+        path.push_str(&section.name);
+        super::tree::canonicalize_at(section, &mut path);
+    }
+}
+
+/// [`canonicalize`] for the devices of one kind, after a step that changed only those.
+pub fn canonicalize_kind(def: &mut DomainDef, kind: &str) {
+    let mut path = format!("domain/devices/{kind}");
+    for dev in def.devices.iter_mut().filter(|d| d.name == kind) {
+        super::tree::canonicalize_at(dev, &mut path);
     }
 }
 

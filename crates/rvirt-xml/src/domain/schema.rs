@@ -4,6 +4,48 @@
 //! (`devices/disk/driver`); a few elements that appear under every device (`address`, `alias`,
 //! `boot`, `seclabel`) are matched by their last component.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+/// Schema paths by name. The keys are short, fixed strings, so a simple multiplicative hash
+/// over 8-byte words serves better than the default DoS-resistant one.
+type SpecTable = HashMap<&'static str, &'static Spec, BuildHasherDefault<PathHasher>>;
+
+#[derive(Default)]
+struct PathHasher(u64);
+
+impl PathHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Schema of one element.
 #[derive(Debug)]
 pub struct Spec {
@@ -727,7 +769,8 @@ fn top_spec(p: &str) -> Option<&'static Spec> {
         ("launchSecurity/dhCert", TEXT),
         ("launchSecurity/session", TEXT),
     ];
-    S.iter().find(|(k, _)| *k == p).map(|(_, s)| s)
+    static TABLE: OnceLock<SpecTable> = OnceLock::new();
+    lookup(&TABLE, S, p)
 }
 
 const DEVICES: Spec = node(
@@ -785,8 +828,8 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
             _ => None,
         };
     }
-    let last = rest.rsplit('/').next().unwrap_or(rest);
-    let depth = rest.matches('/').count();
+    let last = rest.rfind('/').map_or(rest, |i| &rest[i + 1..]);
+    let depth = rest.bytes().filter(|b| *b == b'/').count();
     if depth >= 1 {
         match last {
             "address" => return Some(&ADDRESS),
@@ -1623,5 +1666,24 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
         ("vsock", node(&["model"], &["cid", "alias", "address"])),
         ("vsock/cid", node(&["auto", "address"], &[])),
     ];
-    S.iter().find(|(k, _)| *k == rest).map(|(_, s)| s)
+    static TABLE: OnceLock<SpecTable> = OnceLock::new();
+    lookup(&TABLE, S, rest)
+}
+
+/// Finds `path` in a schema table, indexing the table on first use: every element of every
+/// document is looked up, and a linear scan of several hundred paths dominated parsing.
+fn lookup(
+    table: &'static OnceLock<SpecTable>,
+    entries: &'static [(&'static str, Spec)],
+    path: &str,
+) -> Option<&'static Spec> {
+    let map = table.get_or_init(|| {
+        let mut map = SpecTable::with_capacity_and_hasher(entries.len(), Default::default());
+        for (key, spec) in entries {
+            // The first entry for a path wins, as it did with the scan.
+            map.entry(*key).or_insert(spec);
+        }
+        map
+    });
+    map.get(path).copied()
 }

@@ -155,16 +155,33 @@ const REPEATABLE: &[&str] = &[
 /// `path` is the element's path below `<domain>` (`devices/disk/source`).
 pub fn from_node(node: Node<'_, '_>, path: &str) -> Option<Element> {
     let spec = spec(path)?;
+    let mut path_buf = String::with_capacity(path.len() + 64);
+    path_buf.push_str(path);
+    Some(from_node_with(node, &mut path_buf, spec))
+}
+
+/// [`from_node`] with the path in a buffer that is extended in place and restored.
+pub(crate) fn from_node_at(node: Node<'_, '_>, path: &mut String) -> Option<Element> {
+    let spec = spec(path)?;
     Some(from_node_with(node, path, spec))
 }
 
-fn from_node_with(node: Node<'_, '_>, path: &str, spec: &Spec) -> Element {
+/// `path` holds the element's own path on entry and on return; children's paths are built
+/// in it in place, so walking a tree allocates no path strings.
+fn from_node_with(node: Node<'_, '_>, path: &mut String, spec: &Spec) -> Element {
     let mut el = Element::new(node.tag_name().name());
+    // Upper bounds (what the schema drops is counted too), sparing regrowth.
+    el.attrs.reserve_exact(node.attributes().len());
+    if !spec.children.is_empty() {
+        el.children
+            .reserve_exact(node.children().filter(|c| c.is_element()).count());
+    }
     for a in node.attributes() {
         if a.namespace().is_none() && spec.attrs.contains(&a.name()) {
             el.attrs.push((a.name().to_string(), a.value().to_string()));
         }
     }
+    let parent_len = path.len();
     for child in node.children().filter(|c| c.is_element()) {
         if child.tag_name().namespace().is_some() {
             continue;
@@ -174,13 +191,15 @@ fn from_node_with(node: Node<'_, '_>, path: &str, spec: &Spec) -> Element {
             continue;
         }
         // libvirt reads the first of an element it expects once.
-        if !REPEATABLE.contains(&name) && el.children.iter().any(|c| c.name == name) {
+        if el.children.iter().any(|c| c.name == name) && !REPEATABLE.contains(&name) {
             continue;
         }
-        let child_path = format!("{path}/{name}");
-        if let Some(c) = from_node(child, &child_path) {
-            el.children.push(c);
+        path.push('/');
+        path.push_str(name);
+        if let Some(child_spec) = super::schema::spec(path) {
+            el.children.push(from_node_with(child, path, child_spec));
         }
+        path.truncate(parent_len);
     }
     if spec.text {
         let text: String = node
@@ -195,14 +214,22 @@ fn from_node_with(node: Node<'_, '_>, path: &str, spec: &Spec) -> Element {
 
 /// Writes `el` (found at `path`) in libvirt's order and layout.
 pub fn write(w: &mut XmlWriter, el: &Element, path: &str) {
+    let mut path_buf = String::with_capacity(path.len() + 64);
+    path_buf.push_str(path);
+    write_at(w, el, &mut path_buf);
+}
+
+/// [`write`] with the path in a buffer that children extend in place (see `from_node_with`).
+pub(crate) fn write_at(w: &mut XmlWriter, el: &Element, path: &mut String) {
     let Some(spec) = spec(path) else {
         return;
     };
-    let attrs = ordered_attrs(el, spec);
-    let attr_refs: Vec<(&str, Option<&str>)> = attrs
-        .iter()
-        .map(|(k, v)| (k.as_str(), Some(v.as_str())))
-        .collect();
+    let mut attr_refs: Vec<(&str, Option<&str>)> = Vec::with_capacity(el.attrs.len());
+    for key in spec.attrs {
+        if let Some((k, v)) = el.attrs.iter().find(|(k, _)| k == key) {
+            attr_refs.push((k.as_str(), Some(v.as_str())));
+        }
+    }
     if let Some(text) = &el.text {
         if el.children.is_empty() {
             w.text(&el.name, &attr_refs, text);
@@ -214,21 +241,14 @@ pub fn write(w: &mut XmlWriter, el: &Element, path: &str) {
         return;
     }
     w.open(&el.name, &attr_refs);
+    let parent_len = path.len();
     for child in ordered_children(el, spec) {
-        let child_path = format!("{path}/{}", child.name);
-        write(w, child, &child_path);
+        path.push('/');
+        path.push_str(&child.name);
+        write_at(w, child, path);
+        path.truncate(parent_len);
     }
     w.close(&el.name);
-}
-
-fn ordered_attrs<'a>(el: &'a Element, spec: &Spec) -> Vec<&'a (String, String)> {
-    let mut out = Vec::with_capacity(el.attrs.len());
-    for key in spec.attrs {
-        if let Some(pair) = el.attrs.iter().find(|(k, _)| k == key) {
-            out.push(pair);
-        }
-    }
-    out
 }
 
 /// Children grouped in the schema's order; same-named children keep document order.
@@ -243,19 +263,58 @@ pub fn ordered_children<'a>(el: &'a Element, spec: &Spec) -> Vec<&'a Element> {
 /// Puts attributes and children in libvirt's print order, so that two equal definitions
 /// hold equal trees.
 pub fn canonicalize(el: &mut Element, path: &str) {
+    let mut path_buf = String::with_capacity(path.len() + 64);
+    path_buf.push_str(path);
+    canonicalize_at(el, &mut path_buf);
+}
+
+pub(crate) fn canonicalize_at(el: &mut Element, path: &mut String) {
+    if el.attrs.len() <= 1 && el.children.is_empty() {
+        // Nothing to order: most elements are leaves like this, spare the schema lookup.
+        return;
+    }
     let Some(spec) = spec(path) else {
         return;
     };
-    el.attrs
-        .sort_by_key(|(k, _)| spec.attrs.iter().position(|a| a == k).unwrap_or(usize::MAX));
-    el.children.sort_by_key(|c| {
+    let attr_rank = |k: &str| {
+        spec.attrs
+            .iter()
+            .position(|a| *a == k)
+            .unwrap_or(usize::MAX)
+    };
+    if !in_rank_order(el.attrs.iter().map(|(k, _)| attr_rank(k))) {
+        el.attrs.sort_by_cached_key(|(k, _)| attr_rank(k));
+    }
+    let child_rank = |name: &str| {
         spec.children
             .iter()
-            .position(|n| *n == c.name)
+            .position(|n| *n == name)
             .unwrap_or(usize::MAX)
-    });
-    for c in el.children.iter_mut() {
-        let child_path = format!("{path}/{}", c.name);
-        canonicalize(c, &child_path);
+    };
+    if !in_rank_order(el.children.iter().map(|c| child_rank(&c.name))) {
+        // Stable: same-named children keep document order.
+        el.children.sort_by_cached_key(|c| child_rank(&c.name));
     }
+    let parent_len = path.len();
+    for c in el.children.iter_mut() {
+        path.push('/');
+        path.push_str(&c.name);
+        canonicalize_at(c, path);
+        path.truncate(parent_len);
+    }
+}
+
+/// Whether ranks never decrease: documents mostly come in libvirt's order already, and
+/// checking is cheaper than sorting.
+pub(crate) fn in_rank_order(mut ranks: impl Iterator<Item = usize>) -> bool {
+    let Some(mut previous) = ranks.next() else {
+        return true;
+    };
+    for rank in ranks {
+        if rank < previous {
+            return false;
+        }
+        previous = rank;
+    }
+    true
 }

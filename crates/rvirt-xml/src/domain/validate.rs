@@ -1,6 +1,9 @@
 //! Checks libvirt makes while parsing and after post-parse (`virDomainDefValidate`), with
 //! its errors.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 
 use super::tree::Element;
@@ -440,31 +443,70 @@ fn enum_error(check: &EnumCheck, element: &str, value: &str) -> Error {
     }
 }
 
-/// Elements at `path` below `el` (whose own name is the first component).
-fn at_path<'a>(el: &'a Element, path: &str) -> Vec<&'a Element> {
-    let mut parts = path.split('/');
-    if parts.next() != Some(el.name.as_str()) {
-        return Vec::new();
+/// Calls `visit` on the elements at `path` below `el` (whose own name is the first
+/// component), in document order, stopping at the first error. Walks without collecting:
+/// these checks run for every device against every table entry.
+fn each_at_path<'a>(
+    el: &'a Element,
+    path: &str,
+    visit: &mut dyn FnMut(&'a Element) -> Result<()>,
+) -> Result<()> {
+    // Most table entries name another element: reject them by prefix, without a search.
+    let Some(after) = path.strip_prefix(el.name.as_str()) else {
+        return Ok(());
+    };
+    match after.strip_prefix('/') {
+        None if after.is_empty() => visit(el),
+        None => Ok(()),
+        Some(rest) => {
+            let next = rest.split_once('/').map_or(rest, |(n, _)| n);
+            for c in el.children.iter().filter(|c| c.name == next) {
+                each_at_path(c, rest, visit)?;
+            }
+            Ok(())
+        }
     }
-    let mut current = vec![el];
-    for part in parts {
-        current = current
-            .into_iter()
-            .flat_map(|e| e.children.iter().filter(move |c| c.name == part))
-            .collect();
-    }
-    current
 }
 
-fn check_enums(el: &Element, checks: &[EnumCheck]) -> Result<()> {
-    for check in checks {
-        for target in at_path(el, check.path) {
-            if let Some(v) = target.attr(check.attr) {
-                if !check.values.contains(&v) {
-                    return Err(enum_error(check, &target.name, v));
-                }
-            }
+/// Table entries grouped by the element their path starts at.
+type ByElement = HashMap<&'static str, Vec<usize>>;
+
+/// The indexes of the entries of `table` whose path starts at `el`, in table order. The
+/// grouping is built once per table: every device is checked against every table, and
+/// most entries name other elements.
+fn entries_for<T>(
+    el: &Element,
+    index: &'static OnceLock<ByElement>,
+    table: &'static [T],
+    path: fn(&T) -> &'static str,
+) -> &'static [usize] {
+    let map = index.get_or_init(|| {
+        let mut map = ByElement::new();
+        for (i, entry) in table.iter().enumerate() {
+            let p = path(entry);
+            let first = p.split_once('/').map_or(p, |(first, _)| first);
+            map.entry(first).or_default().push(i);
         }
+        map
+    });
+    map.get(el.name.as_str()).map_or(&[], Vec::as_slice)
+}
+
+fn check_enums(
+    el: &Element,
+    checks: &'static [EnumCheck],
+    index: &'static OnceLock<ByElement>,
+) -> Result<()> {
+    for &i in entries_for(el, index, checks, |c| c.path) {
+        let check = &checks[i];
+        each_at_path(
+            el,
+            check.path,
+            &mut |target| match target.attr(check.attr) {
+                Some(v) if !check.values.contains(&v) => Err(enum_error(check, &target.name, v)),
+                _ => Ok(()),
+            },
+        )?;
     }
     Ok(())
 }
@@ -634,12 +676,15 @@ pub fn validate_parsed(def: &DomainDef) -> Result<()> {
     check_lifecycle(def)?;
     check_os(def)?;
     for section in &def.sections {
-        check_required(section, REQUIRED_SECTION_ATTRS)?;
+        static REQUIRED_SECTION_INDEX: OnceLock<ByElement> = OnceLock::new();
+        static HVM_BOOT_INDEX: OnceLock<ByElement> = OnceLock::new();
+        static SECTION_ENUMS_INDEX: OnceLock<ByElement> = OnceLock::new();
+        check_required(section, REQUIRED_SECTION_ATTRS, &REQUIRED_SECTION_INDEX)?;
         // Boot devices are read for HVM guests only.
         if def.os.os_type == "hvm" {
-            check_required(section, &[("os/boot", "dev")])?;
+            check_required(section, &[("os/boot", "dev")], &HVM_BOOT_INDEX)?;
         }
-        check_enums(section, SECTION_ENUMS)?;
+        check_enums(section, SECTION_ENUMS, &SECTION_ENUMS_INDEX)?;
         if section.name == "features" {
             check_feature_states(section)?;
             let retries = section
@@ -680,9 +725,12 @@ pub fn validate_parsed(def: &DomainDef) -> Result<()> {
         }
     }
     for dev in &def.devices {
-        check_required(dev, REQUIRED_DEVICE_ATTRS)?;
-        check_enums(dev, DEVICE_ENUMS)?;
-        check_enums(dev, MORE_DEVICE_ENUMS)?;
+        static REQUIRED_DEVICE_INDEX: OnceLock<ByElement> = OnceLock::new();
+        static DEVICE_ENUMS_INDEX: OnceLock<ByElement> = OnceLock::new();
+        static MORE_DEVICE_ENUMS_INDEX: OnceLock<ByElement> = OnceLock::new();
+        check_required(dev, REQUIRED_DEVICE_ATTRS, &REQUIRED_DEVICE_INDEX)?;
+        check_enums(dev, DEVICE_ENUMS, &DEVICE_ENUMS_INDEX)?;
+        check_enums(dev, MORE_DEVICE_ENUMS, &MORE_DEVICE_ENUMS_INDEX)?;
         match dev.name.as_str() {
             "controller" => {
                 let ctype = dev.attr("type").unwrap_or("ide");
@@ -1018,13 +1066,20 @@ const REQUIRED_SECTION_ATTRS: &[(&str, &str)] = &[
     ("cpu/topology", "threads"),
 ];
 
-fn check_required(el: &Element, table: &[(&str, &str)]) -> Result<()> {
-    for (path, attr) in table {
-        for target in at_path(el, path) {
-            if !target.has_attr(attr) {
-                return Err(missing_attr(attr, &target.name));
+fn check_required(
+    el: &Element,
+    table: &'static [(&'static str, &'static str)],
+    index: &'static OnceLock<ByElement>,
+) -> Result<()> {
+    for &i in entries_for(el, index, table, |entry| entry.0) {
+        let (path, attr) = table[i];
+        each_at_path(el, path, &mut |target| {
+            if target.has_attr(attr) {
+                Ok(())
+            } else {
+                Err(missing_attr(attr, &target.name))
             }
-        }
+        })?;
     }
     Ok(())
 }

@@ -76,10 +76,19 @@ fn reorder_kind<K>(
         keys.insert(at, k);
         order.insert(at, slot);
     }
-    let originals: Vec<Element> = slots.iter().map(|&s| def.devices[s].clone()).collect();
+    if order == slots {
+        return;
+    }
+    // Each device moves exactly once (`order` is a permutation of `slots`): move, not clone.
+    let mut originals: Vec<Option<Element>> = slots
+        .iter()
+        .map(|&s| Some(std::mem::take(&mut def.devices[s])))
+        .collect();
     for (dest, src) in slots.iter().zip(order) {
         if let Some(pos) = slots.iter().position(|&s| s == src) {
-            def.devices[*dest] = originals[pos].clone();
+            if let Some(device) = originals[pos].take() {
+                def.devices[*dest] = device;
+            }
         }
     }
 }
