@@ -2,7 +2,7 @@
 //! it through rvirt-core's traits. The CLI, the daemon and Rust programs all come through here,
 //! so a URI means the same thing everywhere.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use rvirt_core as core;
 pub use rvirt_core::*;
@@ -32,7 +32,13 @@ impl std::fmt::Debug for Connect {
 
 /// A driver that serves every family (the test driver does).
 pub trait FullDriver:
-    HypervisorDriver + NetworkDriver + StorageDriver + NodeDeviceDriver + InterfaceDriver + SecretDriver + NwFilterDriver
+    HypervisorDriver
+    + NetworkDriver
+    + StorageDriver
+    + NodeDeviceDriver
+    + InterfaceDriver
+    + SecretDriver
+    + NwFilterDriver
 {
 }
 
@@ -76,7 +82,7 @@ impl Connect {
             // Embedded QEMU instances always run in this process (libvirt's `qemu:///embed`).
             "qemu" if parsed.path == "/embed" => {
                 let driver = rvirt_qemu::QemuDriver::open(&parsed)?;
-                Ok(Self::from_full(text, readonly, driver))
+                Ok(Self::from_qemu(text, readonly, driver))
             }
             // No in-process driver: like libvirt's client, ask the daemon on its default
             // socket (`qemu:///system` reaches libvirtd or `rvirtd --compat-paths`).
@@ -93,13 +99,24 @@ impl Connect {
         let parsed = ConnectUri::parse(uri)?;
         if parsed.driver == "qemu" && !parsed.is_remote() {
             let driver = rvirt_qemu::QemuDriver::open(&parsed)?;
-            return Ok(Self::from_full(uri.to_string(), readonly, driver));
+            return Ok(Self::from_qemu(uri.to_string(), readonly, driver));
         }
         Self::open_with(Some(uri), readonly)
     }
 
+    /// A QEMU connection: the QEMU driver for domains, the host's node devices beside it.
+    pub fn from_qemu(uri: String, readonly: bool, qemu: Arc<rvirt_qemu::QemuDriver>) -> Connect {
+        let mut conn = Self::from_full(uri, readonly, qemu);
+        conn.nodedev = host_node_devices();
+        conn
+    }
+
     /// Wraps one driver serving every family.
-    pub fn from_full<D: FullDriver + 'static>(uri: String, readonly: bool, driver: Arc<D>) -> Connect {
+    pub fn from_full<D: FullDriver + 'static>(
+        uri: String,
+        readonly: bool,
+        driver: Arc<D>,
+    ) -> Connect {
         Connect {
             uri,
             readonly,
@@ -161,6 +178,15 @@ impl Connect {
             format!("read only access prevents {api}"),
         ))
     }
+}
+
+/// The host's node devices, enumerated once per process and shared by every QEMU connection,
+/// as libvirt has one node device driver per daemon. The daemon keeps it current with
+/// `start_hotplug`; short-lived processes see the devices as they were at first use.
+pub fn host_node_devices() -> Arc<rvirt_nodedev::NodeDevDriver> {
+    static HOST: OnceLock<Arc<rvirt_nodedev::NodeDevDriver>> = OnceLock::new();
+    HOST.get_or_init(|| Arc::new(rvirt_nodedev::NodeDevDriver::host()))
+        .clone()
 }
 
 /// `LIBVIRT_DEFAULT_URI` when set, else the embedded `test:///default`.

@@ -11,7 +11,7 @@
 //! - URIs with a transport (`qemu+ssh://...`) are passed on to the remote driver, as
 //!   libvirtd does; any other driver name is libvirtd's "no connection driver available".
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rvirt::Connect;
 use rvirt_core::{ConnectUri, Error, ErrorCode, ErrorDomain};
@@ -20,6 +20,20 @@ use rvirt_qemu::{DriverPaths, QemuDriver};
 
 use crate::client::Opener;
 use crate::paths::Paths;
+
+/// Starts the kernel hotplug listener for the host's node devices when the first QEMU
+/// connection opens (test-driver-only daemons never need it); it then runs for the
+/// daemon's lifetime, keeping the device list current.
+fn ensure_node_device_hotplug() {
+    static MONITOR: OnceLock<Mutex<Option<rvirt_nodedev::HotplugMonitor>>> = OnceLock::new();
+    MONITOR.get_or_init(|| match rvirt::host_node_devices().start_hotplug() {
+        Ok(monitor) => Mutex::new(Some(monitor)),
+        Err(e) => {
+            tracing::warn!("node device hotplug listener not started: {e}");
+            Mutex::new(None)
+        }
+    });
+}
 
 /// The opener of a daemon whose directories are `paths`.
 pub fn daemon_opener(paths: &Paths) -> Opener {
@@ -32,6 +46,7 @@ pub fn daemon_opener(paths: &Paths) -> Opener {
         }
         match (parsed.driver.as_str(), parsed.path.as_str()) {
             ("qemu", path @ ("/system" | "/session")) => {
+                ensure_node_device_hotplug();
                 let instance = if path == "/system" {
                     Instance::System
                 } else {
@@ -43,7 +58,7 @@ pub fn daemon_opener(paths: &Paths) -> Opener {
                     state_dir: paths.lib.clone(),
                     run_dir: paths.run.clone(),
                 })?;
-                Ok(Connect::from_full(text, readonly, driver))
+                Ok(Connect::from_qemu(text, readonly, driver))
             }
             ("qemu" | "test", _) => Connect::open_local(&text, readonly),
             _ => Err(Error::new(ErrorDomain::None, ErrorCode::NoConnect, text)),
