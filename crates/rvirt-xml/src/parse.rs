@@ -243,6 +243,21 @@ mod tests {
     }
 
     #[test]
+    fn nesting_limit_is_exact_and_counts_only_the_deepest_branch() {
+        // Siblings and shallow branches around the deep one must not add to its depth.
+        let nested = |depth: usize| {
+            format!(
+                "<r><s/><t><u/></t>{}{}<v/></r>",
+                "<b/><a>".repeat(depth - 1),
+                "</a>".repeat(depth - 1)
+            )
+        };
+        assert!(parse_document(&nested(MAX_DEPTH), "x", ErrorDomain::Xml).is_ok());
+        let err = parse_document(&nested(MAX_DEPTH + 1), "x", ErrorDomain::Xml).unwrap_err();
+        assert_eq!(err.code, ErrorCode::XmlError);
+    }
+
+    #[test]
     fn numbers() {
         assert_eq!(parse_ull("0x10"), Some(16));
         assert_eq!(parse_ull("010"), Some(8));

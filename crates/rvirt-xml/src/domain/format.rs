@@ -1,7 +1,7 @@
 //! Printing `<domain>` in libvirt's canonical layout.
 
 use super::schema::{devices_spec, spec};
-use super::tree::{write, write_at, Element};
+use super::tree::{write_at, write_with_lead, Element};
 use super::{DomainDef, FormatOptions};
 use crate::writer::XmlWriter;
 
@@ -20,6 +20,8 @@ pub fn format(def: &DomainDef, opts: FormatOptions) -> String {
         ],
     );
     let order = spec("domain").map(|s| s.children).unwrap_or(&[]);
+    // One path buffer for every modelled section.
+    let mut path = String::with_capacity(64);
     for name in order {
         match *name {
             "name" => w.text("name", &[], &def.name),
@@ -69,7 +71,10 @@ pub fn format(def: &DomainDef, opts: FormatOptions) -> String {
             "devices" => format_devices(&mut w, def, opts),
             other => {
                 for s in def.sections.iter().filter(|s| s.name == other) {
-                    write(&mut w, s, &format!("domain/{other}"));
+                    path.clear();
+                    path.push_str("domain/");
+                    path.push_str(other);
+                    write_at(&mut w, s, &mut path);
                 }
             }
         }
@@ -79,10 +84,6 @@ pub fn format(def: &DomainDef, opts: FormatOptions) -> String {
 }
 
 fn format_os(w: &mut XmlWriter, def: &DomainDef) {
-    let mut os = def
-        .section("os")
-        .cloned()
-        .unwrap_or_else(|| Element::new("os"));
     // libvirt prints Xen PV guests' OS type under its historical name.
     let os_type = if def.virt_type == "xen" && def.os.os_type == "xen" {
         "linux"
@@ -96,8 +97,17 @@ fn format_os(w: &mut XmlWriter, def: &DomainDef) {
     if let Some(m) = &def.os.machine {
         ty.set_attr("machine", m);
     }
-    os.children.insert(0, ty);
-    write(w, &os, "domain/os");
+    let empty_os;
+    let os = match def.section("os") {
+        Some(os) => os,
+        None => {
+            empty_os = Element::new("os");
+            &empty_os
+        }
+    };
+    // The OS type is printed as the section's first <type>, without copying the section.
+    let mut path = String::from("domain/os");
+    write_with_lead(w, os, Some(&ty), &mut path);
 }
 
 fn format_devices(w: &mut XmlWriter, def: &DomainDef, opts: FormatOptions) {
@@ -107,7 +117,7 @@ fn format_devices(w: &mut XmlWriter, def: &DomainDef, opts: FormatOptions) {
     let order = devices_spec().children;
     let rank = |name: &str| order.iter().position(|k| *k == name).unwrap_or(usize::MAX);
     let mut devices: Vec<&Element> = def.devices.iter().collect();
-    if !super::tree::in_rank_order(devices.iter().map(|d| rank(&d.name))) {
+    if !super::tree::follows_order(devices.iter().map(|d| d.name.as_str()), order) {
         devices.sort_by_cached_key(|d| rank(&d.name));
     }
     // One path buffer for every device.

@@ -815,7 +815,7 @@ pub fn canonicalize(def: &mut DomainDef) {
     });
     let order = super::schema::devices_spec().children;
     let rank = |name: &str| order.iter().position(|k| *k == name).unwrap_or(usize::MAX);
-    if !super::tree::in_rank_order(def.devices.iter().map(|d| rank(&d.name))) {
+    if !super::tree::follows_order(def.devices.iter().map(|d| d.name.as_str()), order) {
         def.devices.sort_by_cached_key(|d| rank(&d.name));
     }
     // One path buffer for every tree.

@@ -4,16 +4,20 @@
 //! (`devices/disk/driver`); a few elements that appear under every device (`address`, `alias`,
 //! `boot`, `seclabel`) are matched by their last component.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 /// Schema paths by name. The keys are short, fixed strings, so a simple multiplicative hash
 /// over 8-byte words serves better than the default DoS-resistant one.
-type SpecTable = HashMap<&'static str, &'static Spec, BuildHasherDefault<PathHasher>>;
+type SpecTable = HashMap<&'static str, &'static Spec, FastNameHash>;
+
+/// A hasher for maps keyed by schema names and paths (see [`SpecTable`]).
+pub(crate) type FastNameHash = BuildHasherDefault<PathHasher>;
 
 #[derive(Default)]
-struct PathHasher(u64);
+pub(crate) struct PathHasher(u64);
 
 impl PathHasher {
     fn add(&mut self, word: u64) {
@@ -205,8 +209,36 @@ const TIMER: Spec = node(
     &["catchup"],
 );
 
+/// Paths remembered per thread at most: enough for every path the schema knows, while a
+/// stream of documents with made-up paths cannot grow the memo without bound.
+const MEMO_LIMIT: usize = 4096;
+
+thread_local! {
+    /// Answers of [`resolve`] by full path. Each element is looked up when parsed, ordered
+    /// and printed, and resolving walks prefixes and special cases before its table lookup;
+    /// one hash lookup on the whole path is a good deal cheaper.
+    static MEMO: RefCell<HashMap<Box<str>, Option<&'static Spec>, FastNameHash>> =
+        RefCell::new(HashMap::default());
+}
+
 /// The schema of the element at `path`, or `None` when libvirt does not know it there.
 pub fn spec(path: &str) -> Option<&'static Spec> {
+    // `try_with` fails only while the thread is being torn down: resolve without the memo.
+    MEMO.try_with(|memo| {
+        if let Some(found) = memo.borrow().get(path) {
+            return *found;
+        }
+        let found = resolve(path);
+        let mut memo = memo.borrow_mut();
+        if memo.len() < MEMO_LIMIT {
+            memo.insert(path.into(), found);
+        }
+        found
+    })
+    .unwrap_or_else(|_| resolve(path))
+}
+
+fn resolve(path: &str) -> Option<&'static Spec> {
     if path == "domain" {
         return Some(&DOMAIN);
     }

@@ -170,8 +170,18 @@ pub(crate) fn from_node_at(node: Node<'_, '_>, path: &mut String) -> Option<Elem
 /// in it in place, so walking a tree allocates no path strings.
 fn from_node_with(node: Node<'_, '_>, path: &mut String, spec: &Spec) -> Element {
     let mut el = Element::new(node.tag_name().name());
-    // Upper bounds (what the schema drops is counted too), sparing regrowth.
-    el.attrs.reserve_exact(node.attributes().len());
+    // Upper bounds (what the schema drops is counted too), sparing regrowth. Elements with
+    // children are the ones post-parse defaults add attributes to (a controller's index, a
+    // device's address type), so they get room for a couple more.
+    let is_device = path
+        .strip_prefix("domain/devices/")
+        .is_some_and(|rest| !rest.contains('/'));
+    let spare = if is_device || !spec.children.is_empty() {
+        2
+    } else {
+        0
+    };
+    el.attrs.reserve_exact(node.attributes().len() + spare);
     if !spec.children.is_empty() {
         el.children
             .reserve_exact(node.children().filter(|c| c.is_element()).count());
@@ -221,34 +231,105 @@ pub fn write(w: &mut XmlWriter, el: &Element, path: &str) {
 
 /// [`write`] with the path in a buffer that children extend in place (see `from_node_with`).
 pub(crate) fn write_at(w: &mut XmlWriter, el: &Element, path: &mut String) {
+    write_with_lead(w, el, None, path);
+}
+
+/// Attributes most elements fit in, gathered on the stack rather than in a fresh vector.
+const INLINE_ATTRS: usize = 16;
+
+/// [`write_at`], with `lead` printed as if it were `el`'s first child: formatting adds
+/// children kept outside the tree (the OS `<type>`) without copying the element.
+pub(crate) fn write_with_lead(
+    w: &mut XmlWriter,
+    el: &Element,
+    lead: Option<&Element>,
+    path: &mut String,
+) {
     let Some(spec) = spec(path) else {
         return;
     };
-    let mut attr_refs: Vec<(&str, Option<&str>)> = Vec::with_capacity(el.attrs.len());
+    let mut inline: [(&str, Option<&str>); INLINE_ATTRS] = [("", None); INLINE_ATTRS];
+    let mut spilled: Vec<(&str, Option<&str>)> = Vec::new();
+    let mut count = 0;
     for key in spec.attrs {
         if let Some((k, v)) = el.attrs.iter().find(|(k, _)| k == key) {
-            attr_refs.push((k.as_str(), Some(v.as_str())));
+            let entry = (k.as_str(), Some(v.as_str()));
+            if count < INLINE_ATTRS {
+                inline[count] = entry;
+            } else {
+                if spilled.is_empty() {
+                    spilled.extend_from_slice(&inline);
+                }
+                spilled.push(entry);
+            }
+            count += 1;
         }
     }
+    let attr_refs: &[(&str, Option<&str>)] = if count <= INLINE_ATTRS {
+        &inline[..count]
+    } else {
+        &spilled
+    };
+    let has_children = lead.is_some() || !el.children.is_empty();
     if let Some(text) = &el.text {
-        if el.children.is_empty() {
-            w.text(&el.name, &attr_refs, text);
+        if !has_children {
+            w.text(&el.name, attr_refs, text);
             return;
         }
     }
-    if el.children.is_empty() && !spec.always_open {
-        w.empty(&el.name, &attr_refs);
+    if !has_children && !spec.always_open {
+        w.empty(&el.name, attr_refs);
         return;
     }
-    w.open(&el.name, &attr_refs);
+    w.open(&el.name, attr_refs);
     let parent_len = path.len();
-    for child in ordered_children(el, spec) {
+    let mut write_child = |w: &mut XmlWriter, child: &Element| {
         path.push('/');
         path.push_str(&child.name);
         write_at(w, child, path);
         path.truncate(parent_len);
+    };
+    if lead.is_none() && in_schema_order(el, spec) {
+        // The usual case after parsing: children already stand in print order.
+        for child in &el.children {
+            write_child(w, child);
+        }
+    } else {
+        for name in spec.children {
+            if let Some(first) = lead.filter(|l| l.name == *name) {
+                write_child(w, first);
+            }
+            for child in el.children.iter().filter(|c| c.name == *name) {
+                write_child(w, child);
+            }
+        }
     }
     w.close(&el.name);
+}
+
+/// Whether every child is one the schema lists and they already come in its order, so that
+/// [`ordered_children`] would return them as they are.
+fn in_schema_order(el: &Element, spec: &Spec) -> bool {
+    follows_order(el.children.iter().map(|c| c.name.as_str()), spec.children)
+}
+
+/// Whether every name is in `order` and they come in its order (repeats allowed): one pass
+/// over both, cheaper than ranking each name.
+pub(crate) fn follows_order<'a>(names: impl Iterator<Item = &'a str>, order: &[&str]) -> bool {
+    let mut remaining = order.iter();
+    let mut current: Option<&str> = None;
+    for name in names {
+        if current == Some(name) {
+            continue;
+        }
+        // Advance through the order to this name; running out means it is unknown or out
+        // of order.
+        current = remaining.by_ref().find(|n| **n == name).copied();
+        if current.is_none() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Children grouped in the schema's order; same-named children keep document order.
@@ -282,7 +363,8 @@ pub(crate) fn canonicalize_at(el: &mut Element, path: &mut String) {
             .position(|a| *a == k)
             .unwrap_or(usize::MAX)
     };
-    if !in_rank_order(el.attrs.iter().map(|(k, _)| attr_rank(k))) {
+    // Sorting what already follows the schema would change nothing.
+    if !follows_order(el.attrs.iter().map(|(k, _)| k.as_str()), spec.attrs) {
         el.attrs.sort_by_cached_key(|(k, _)| attr_rank(k));
     }
     let child_rank = |name: &str| {
@@ -291,7 +373,7 @@ pub(crate) fn canonicalize_at(el: &mut Element, path: &mut String) {
             .position(|n| *n == name)
             .unwrap_or(usize::MAX)
     };
-    if !in_rank_order(el.children.iter().map(|c| child_rank(&c.name))) {
+    if !follows_order(el.children.iter().map(|c| c.name.as_str()), spec.children) {
         // Stable: same-named children keep document order.
         el.children.sort_by_cached_key(|c| child_rank(&c.name));
     }
@@ -302,19 +384,4 @@ pub(crate) fn canonicalize_at(el: &mut Element, path: &mut String) {
         canonicalize_at(c, path);
         path.truncate(parent_len);
     }
-}
-
-/// Whether ranks never decrease: documents mostly come in libvirt's order already, and
-/// checking is cheaper than sorting.
-pub(crate) fn in_rank_order(mut ranks: impl Iterator<Item = usize>) -> bool {
-    let Some(mut previous) = ranks.next() else {
-        return true;
-    };
-    for rank in ranks {
-        if rank < previous {
-            return false;
-        }
-        previous = rank;
-    }
-    true
 }

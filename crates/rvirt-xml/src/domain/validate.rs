@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 
+use super::schema::FastNameHash;
 use super::tree::Element;
 use super::DomainDef;
 
@@ -469,7 +470,7 @@ fn each_at_path<'a>(
 }
 
 /// Table entries grouped by the element their path starts at.
-type ByElement = HashMap<&'static str, Vec<usize>>;
+type ByElement = HashMap<&'static str, Vec<usize>, FastNameHash>;
 
 /// The indexes of the entries of `table` whose path starts at `el`, in table order. The
 /// grouping is built once per table: every device is checked against every table, and
@@ -481,7 +482,7 @@ fn entries_for<T>(
     path: fn(&T) -> &'static str,
 ) -> &'static [usize] {
     let map = index.get_or_init(|| {
-        let mut map = ByElement::new();
+        let mut map = ByElement::default();
         for (i, entry) in table.iter().enumerate() {
             let p = path(entry);
             let first = p.split_once('/').map_or(p, |(first, _)| first);
@@ -942,7 +943,7 @@ fn validate_usb(def: &DomainDef) -> Result<()> {
 
 /// The same host device may be given to the guest once.
 fn validate_hostdev_duplicates(def: &DomainDef) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::<_, FastNameHash>::default();
     for h in def.devices.iter().filter(|d| d.name == "hostdev") {
         if h.attr("mode").unwrap_or("subsystem") != "subsystem" {
             continue;
@@ -1410,7 +1411,7 @@ fn validate_parsed_devices(def: &DomainDef) -> Result<()> {
             "only a single memory balloon device is supported",
         ));
     }
-    let mut targets: std::collections::HashMap<&str, &Element> = std::collections::HashMap::new();
+    let mut targets: HashMap<&str, &Element, FastNameHash> = HashMap::default();
     for disk in def.devices.iter().filter(|d| d.name == "disk") {
         let Some(dst) = disk.child_attr("target", "dev") else {
             continue;
@@ -1573,7 +1574,7 @@ pub fn validate(def: &DomainDef) -> Result<()> {
             }
         }
     }
-    let mut drive_addresses = std::collections::HashMap::new();
+    let mut drive_addresses = HashMap::<_, _, FastNameHash>::default();
     for disk in def.devices.iter().filter(|d| d.name == "disk") {
         let Some(addr) = disk
             .child("address")
@@ -1619,7 +1620,7 @@ pub fn validate(def: &DomainDef) -> Result<()> {
         }
     }
     check_firmware_autoselection(def)?;
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::<_, FastNameHash>::default();
     for c in def.devices.iter().filter(|d| d.name == "controller") {
         let ty = c.attr("type").unwrap_or("");
         // Several USB controllers share an index on purpose (companions).

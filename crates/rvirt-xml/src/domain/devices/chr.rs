@@ -122,9 +122,8 @@ pub(super) fn console_compat(def: &mut DomainDef) {
             if target_type != "serial" {
                 // A console of another kind: the serial port still gets its console, first.
                 if let Some(si) = serial {
-                    let serial = def.devices[si].clone();
                     let mut console = Element::new("console");
-                    mirror_serial(&mut console, &serial);
+                    mirror_serial(&mut console, &def.devices[si]);
                     def.devices.insert(ci, console);
                 }
                 return;
@@ -147,32 +146,44 @@ pub(super) fn console_compat(def: &mut DomainDef) {
                         .push(Element::new("target").with_attr("port", &port));
                     def.devices.push(serial);
                 }
-                Some(si) => {
-                    let serial = def.devices[si].clone();
-                    let console = &mut def.devices[ci];
-                    mirror_serial(console, &serial);
-                }
+                Some(si) => mirror_serial_at(&mut def.devices, ci, si),
             }
             if let Some(si) = def.devices.iter().position(|d| d.name == "serial") {
-                let serial = def.devices[si].clone();
                 if let Some(ci) = def.devices.iter().position(|d| d.name == "console") {
-                    mirror_serial(&mut def.devices[ci], &serial);
+                    mirror_serial_at(&mut def.devices, ci, si);
                 }
             }
         }
         (None, Some(si)) => {
-            let serial = def.devices[si].clone();
+            let serial = &def.devices[si];
             let serial_target = serial.child_attr("target", "type");
             if serial_target.is_some_and(|t| t != "isa-serial") {
                 return;
             }
             let mut console = Element::new("console");
-            mirror_serial(&mut console, &serial);
+            mirror_serial(&mut console, serial);
             // Insert the console right after the serial ports (formatting groups anyway).
             def.devices.push(console);
         }
         (None, None) => {}
     }
+}
+
+/// [`mirror_serial`] between two devices of the list, without copying the serial port.
+fn mirror_serial_at(devices: &mut [Element], console_at: usize, serial_at: usize) {
+    let (console, serial) = match console_at.cmp(&serial_at) {
+        std::cmp::Ordering::Less => {
+            let (head, tail) = devices.split_at_mut(serial_at);
+            (&mut head[console_at], &tail[0])
+        }
+        std::cmp::Ordering::Greater => {
+            let (head, tail) = devices.split_at_mut(console_at);
+            (&mut tail[0], &head[serial_at])
+        }
+        // One device cannot be both the console and the serial port.
+        std::cmp::Ordering::Equal => return,
+    };
+    mirror_serial(console, serial);
 }
 
 /// Makes `console` show the serial port's backend, with a serial target.

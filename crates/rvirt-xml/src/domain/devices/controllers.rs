@@ -30,44 +30,63 @@ pub(super) fn assign_controller_indexes(def: &mut DomainDef) {
         .map(|(i, _)| i)
         .collect();
     for (n, &pos) in positions.iter().enumerate() {
-        if def.devices[pos].has_attr("index") {
-            continue;
-        }
-        let ctype = def.devices[pos].attr("type").unwrap_or("").to_string();
-        let model = def.devices[pos].attr("model").map(str::to_string);
-        let mut chosen: Option<i64> = None;
-        if n > 0 && is_usb2(&def.devices[pos]) {
-            let prev = positions[..n]
-                .iter()
-                .rev()
-                .map(|&p| &def.devices[p])
-                .find(|c| c.attr("type") == Some("usb"));
-            if let Some(prev) = prev.filter(|p| is_usb2(p)) {
-                if let Some(pidx) = controller_index(prev) {
-                    let clash = positions.iter().map(|&p| &def.devices[p]).any(|c| {
-                        c.attr("type") == Some("usb")
-                            && controller_index(c) == Some(pidx)
-                            && c.attr("model").map(str::to_string) == model
-                    });
-                    if !clash {
-                        chosen = Some(pidx);
+        let idx = {
+            let devices = &def.devices;
+            let controller = &devices[pos];
+            if controller.has_attr("index") {
+                continue;
+            }
+            let ctype = controller.attr("type").unwrap_or("");
+            let model = controller.attr("model");
+            let controllers = || positions.iter().map(|&p| &devices[p]);
+            let mut chosen: Option<i64> = None;
+            if n > 0 && is_usb2(controller) {
+                let prev = positions[..n]
+                    .iter()
+                    .rev()
+                    .map(|&p| &devices[p])
+                    .find(|c| c.attr("type") == Some("usb"));
+                if let Some(prev) = prev.filter(|p| is_usb2(p)) {
+                    if let Some(pidx) = controller_index(prev) {
+                        let clash = controllers().any(|c| {
+                            c.attr("type") == Some("usb")
+                                && controller_index(c) == Some(pidx)
+                                && c.attr("model") == model
+                        });
+                        if !clash {
+                            chosen = Some(pidx);
+                        }
                     }
                 }
             }
-        }
-        let idx = chosen.unwrap_or_else(|| unused_controller_index(def, &ctype));
+            // Only controllers hold controller indexes: scanning them alone is enough.
+            chosen.unwrap_or_else(|| {
+                lowest_unused_index(
+                    controllers()
+                        .filter(|c| c.attr("type") == Some(ctype))
+                        .filter_map(controller_index),
+                )
+            })
+        };
         def.devices[pos].set_attr("index", &idx.to_string());
     }
 }
 
-pub(super) fn unused_controller_index(def: &DomainDef, ctype: &str) -> i64 {
-    let used: Vec<i64> = def
-        .devices
-        .iter()
-        .filter(|d| d.name == "controller" && d.attr("type") == Some(ctype))
-        .filter_map(controller_index)
-        .collect();
-    (0..).find(|i| !used.contains(i)).unwrap_or(0)
+/// The lowest non-negative index not in `used`. Indexes below 64 go in a bit set, so the
+/// usual handful of controllers costs no allocation.
+fn lowest_unused_index(used: impl Iterator<Item = i64>) -> i64 {
+    let mut low: u64 = 0;
+    let mut high: Vec<i64> = Vec::new();
+    for idx in used {
+        match u32::try_from(idx) {
+            Ok(bit) if bit < 64 => low |= 1u64 << bit,
+            _ => high.push(idx),
+        }
+    }
+    if low != u64::MAX {
+        return i64::from(low.trailing_ones());
+    }
+    (64..).find(|i| !high.contains(i)).unwrap_or(0)
 }
 
 /// Adds a controller of `ctype` with `index` unless one exists.
