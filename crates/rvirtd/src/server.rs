@@ -93,8 +93,10 @@ impl std::fmt::Debug for Server {
     }
 }
 
-/// Binds a unix socket, replacing a stale one, and sets its mode.
-fn bind(path: &Path, mode: u32) -> std::io::Result<UnixListener> {
+/// Binds a unix socket, replacing a stale one, with its mode and group already set when it
+/// appears: it is bound under a temporary name, adjusted, then renamed into place, so no
+/// client ever sees it with the umask's mode.
+fn bind(path: &Path, mode: u32, gid: Option<u32>) -> std::io::Result<UnixListener> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -108,8 +110,22 @@ fn bind(path: &Path, mode: u32) -> std::io::Result<UnixListener> {
         }
         std::fs::remove_file(path)?;
     }
-    let listener = UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(path.file_name().unwrap_or_default());
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let _ = std::fs::remove_file(&temp);
+    let listener = UnixListener::bind(&temp)?;
+    let placed = std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(mode))
+        .and_then(|()| match gid {
+            Some(gid) => std::os::unix::fs::chown(&temp, None, Some(gid)),
+            None => Ok(()),
+        })
+        .and_then(|()| std::fs::rename(&temp, path));
+    if let Err(e) = placed {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e);
+    }
     Ok(listener)
 }
 
@@ -130,25 +146,23 @@ impl Server {
     /// Creates the worker pools and binds both sockets. Must run inside a tokio runtime.
     pub fn bind(options: &ServerOptions) -> std::io::Result<Server> {
         let config = options.config.clone();
-        let rw = bind(&options.rw_socket, config.unix_sock_rw_perms)?;
-        let ro = match bind(&options.ro_socket, config.unix_sock_ro_perms) {
+        let gid = match &config.unix_sock_group {
+            Some(group) => Some(group_id(group).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("unknown group {group}"),
+                )
+            })?),
+            None => None,
+        };
+        let rw = bind(&options.rw_socket, config.unix_sock_rw_perms, gid)?;
+        let ro = match bind(&options.ro_socket, config.unix_sock_ro_perms, gid) {
             Ok(l) => l,
             Err(e) => {
                 let _ = std::fs::remove_file(&options.rw_socket);
                 return Err(e);
             }
         };
-        if let Some(group) = &config.unix_sock_group {
-            let gid = group_id(group).ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    format!("unknown group {group}"),
-                )
-            })?;
-            for p in [&options.rw_socket, &options.ro_socket] {
-                std::os::unix::fs::chown(p, None, Some(gid))?;
-            }
-        }
         let workers = WorkerPool::new("rvirtd-worker", config.max_workers)?;
         let prio_workers = if config.prio_workers > 0 {
             Some(WorkerPool::new("rvirtd-prio", config.prio_workers)?)
