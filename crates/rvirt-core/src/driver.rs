@@ -824,6 +824,24 @@ pub trait NodeDeviceDriver: Send + Sync {
     fn node_device_undefine(&self, dev: &NodeDeviceRef, flags: u32) -> Result<()> {
         unsupported(ErrorDomain::Nodedev, "virNodeDeviceUndefine")
     }
+    /// Registers a node device event callback on this driver's own event source, for
+    /// drivers that raise node device events apart from the hypervisor (the host driver
+    /// beside QEMU). `NO_SUPPORT` means the connection's hypervisor driver raises them.
+    fn node_device_event_register(
+        &self,
+        family: EventFamily,
+        object: Option<ObjectKey>,
+        callback: EventCallback,
+    ) -> Result<i32> {
+        unsupported(ErrorDomain::Nodedev, "virConnectNodeDeviceEventRegisterAny")
+    }
+    /// Removes a callback `node_device_event_register` returned.
+    fn node_device_event_deregister(&self, callback_id: i32) -> Result<()> {
+        unsupported(
+            ErrorDomain::Nodedev,
+            "virConnectNodeDeviceEventDeregisterAny",
+        )
+    }
 }
 
 /// Host interfaces (libvirt's `virInterfaceDriver`).

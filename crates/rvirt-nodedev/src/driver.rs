@@ -283,6 +283,27 @@ impl NodeDevDriver {
 }
 
 impl NodeDeviceDriver for NodeDevDriver {
+    fn node_device_event_register(
+        &self,
+        family: EventFamily,
+        object: Option<ObjectKey>,
+        callback: EventCallback,
+    ) -> Result<i32> {
+        match family {
+            EventFamily::NodeDevice(_) => Ok(self.inner.events.register(family, object, callback)),
+            // Only node device events are raised here.
+            _ => Err(Error::new(
+                ERR,
+                ErrorCode::NoSupport,
+                "this driver raises node device events only",
+            )),
+        }
+    }
+
+    fn node_device_event_deregister(&self, callback_id: i32) -> Result<()> {
+        NodeDevDriver::connect_event_deregister(self, callback_id)
+    }
+
     fn connect_list_all_node_devices(
         &self,
         flags: ListNodeDevicesFlags,

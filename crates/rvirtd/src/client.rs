@@ -43,13 +43,35 @@ pub enum CallbackKind {
     LegacyLifecycle,
 }
 
+/// Which driver of a connection holds an event callback: node device events of QEMU
+/// connections come from the host's node device driver, everything else from the hypervisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSource {
+    Hypervisor,
+    NodeDevice,
+}
+
 /// An event callback registered on the driver for this client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registration {
+    /// The id the driver (`source`) gave the callback.
     pub driver_id: i32,
+    /// The id the client sees: daemon-wide, so ids from different drivers never collide.
+    pub client_id: i32,
+    pub source: EventSource,
     pub kind: CallbackKind,
     /// `VIR_DOMAIN_EVENT_ID_*` (or the family's event id) it listens to.
     pub event_id: i32,
+}
+
+impl Registration {
+    /// Removes the callback from the driver that holds it.
+    pub fn deregister(&self, conn: &Connect) -> Result<()> {
+        match self.source {
+            EventSource::Hypervisor => conn.hypervisor.connect_event_deregister(self.driver_id),
+            EventSource::NodeDevice => conn.nodedev.node_device_event_deregister(self.driver_id),
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -236,7 +258,7 @@ impl Client {
         let regs = std::mem::take(&mut *lock(&self.registrations));
         if let Some(conn) = conn {
             for reg in regs {
-                let _ = conn.hypervisor.connect_event_deregister(reg.driver_id);
+                let _ = reg.deregister(&conn);
             }
             let _ = conn.hypervisor.connect_close();
         }

@@ -1,7 +1,7 @@
 //! Remote procedures mapped to driver trait methods: decode the arguments with rvirt-proto's
 //! types, call the driver, encode the return value. Runs on the worker pools.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 
 use rvirt::Connect;
@@ -15,7 +15,7 @@ use rvirt_proto::remote::*;
 use rvirt_proto::xdr;
 
 use crate::apiname::{api_error_domain, api_name};
-use crate::client::{CallbackKind, Client, Registration};
+use crate::client::{CallbackKind, Client, EventSource, Registration};
 use crate::stream::Direction;
 
 /// `VIR_DRV_FEATURE_*` numbers the daemon answers itself.
@@ -268,7 +268,13 @@ fn connect_open(client: &Arc<Client>, a: ConnectOpenArgs) -> Result<()> {
     client.set_connection(conn)
 }
 
-/// Registers an event callback on the driver for this client.
+/// Client-visible callback ids, unique across the daemon (and so across the drivers of one
+/// connection, whose own ids may coincide).
+static NEXT_CALLBACK_ID: AtomicI32 = AtomicI32::new(1);
+
+/// Registers an event callback on the driver for this client. Node device events go to the
+/// connection's node device driver when it raises them itself (the host driver beside
+/// QEMU); it answers `NO_SUPPORT` when the hypervisor driver raises them (the test driver).
 fn register(
     client: &Arc<Client>,
     conn: &Connect,
@@ -278,21 +284,42 @@ fn register(
     event_id: i32,
 ) -> Result<i32> {
     let (callback, cell) = crate::events::client_callback(client, kind);
-    let id = conn
-        .hypervisor
-        .connect_event_register(family, object, callback)?;
-    cell.store(id, Ordering::SeqCst);
+    let on_nodedev = match family {
+        EventFamily::NodeDevice(_) => {
+            match conn
+                .nodedev
+                .node_device_event_register(family, object.clone(), callback.clone())
+            {
+                Ok(id) => Some(id),
+                Err(e) if e.code == ErrorCode::NoSupport => None,
+                Err(e) => return Err(e),
+            }
+        }
+        _ => None,
+    };
+    let (driver_id, source) = match on_nodedev {
+        Some(id) => (id, EventSource::NodeDevice),
+        None => (
+            conn.hypervisor
+                .connect_event_register(family, object, callback)?,
+            EventSource::Hypervisor,
+        ),
+    };
+    let client_id = NEXT_CALLBACK_ID.fetch_add(1, Ordering::SeqCst);
+    cell.store(client_id, Ordering::SeqCst);
     client.add_registration(Registration {
-        driver_id: id,
+        driver_id,
+        client_id,
+        source,
         kind,
         event_id,
     });
-    Ok(id)
+    Ok(client_id)
 }
 
 fn deregister(client: &Client, conn: &Connect, callback_id: i32) -> Result<()> {
     let reg = client
-        .take_registration(|r| r.kind == CallbackKind::Modern && r.driver_id == callback_id)
+        .take_registration(|r| r.kind == CallbackKind::Modern && r.client_id == callback_id)
         .ok_or_else(|| {
             Error::new(
                 ErrorDomain::Rpc,
@@ -300,7 +327,7 @@ fn deregister(client: &Client, conn: &Connect, callback_id: i32) -> Result<()> {
                 format!("no callback registered for callbackID {callback_id}"),
             )
         })?;
-    conn.hypervisor.connect_event_deregister(reg.driver_id)
+    reg.deregister(conn)
 }
 
 fn check_event_id(id: i32, max: i32) -> Result<()> {
@@ -517,7 +544,7 @@ fn dispatch_open(
                         "domain event 0 not registered",
                     )
                 })?;
-            hv.connect_event_deregister(reg.driver_id)?;
+            reg.deregister(conn)?;
             Ok(ConnectDomainEventRegisterRet { cb_registered: 0 })
         }),
         p::CONNECT_DOMAIN_EVENT_REGISTER_ANY => run::<c::ConnectDomainEventRegisterAny>(pl, |a| {
@@ -545,7 +572,7 @@ fn dispatch_open(
                             format!("domain event {} not registered", a.event_id),
                         )
                     })?;
-                hv.connect_event_deregister(reg.driver_id)
+                reg.deregister(conn)
             })
         }
         p::CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY => {
