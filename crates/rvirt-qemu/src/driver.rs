@@ -163,7 +163,9 @@ impl Inner {
     }
 
     pub fn parse_definition(&self, xml: &str) -> Result<DomainDef> {
-        definition::parse(xml, false, &|p: &Path| self.caps_for(p))
+        let mut def = definition::parse(xml, false, &|p: &Path| self.caps_for(p))?;
+        definition::assign_nvram_path(&mut def, &self.paths.nvram_dir());
+        Ok(def)
     }
 
     // ---------------------------------------------------------------- domain list

@@ -131,6 +131,11 @@ impl DriverPaths {
         self.state_dir.join("qemu").join("log")
     }
 
+    /// Where guests' UEFI variable stores live, as libvirt's `nvram_dir`.
+    pub fn nvram_dir(&self) -> PathBuf {
+        self.state_dir.join("qemu").join("nvram")
+    }
+
     /// Probed emulator capabilities.
     pub fn capabilities_cache_dir(&self) -> PathBuf {
         self.state_dir.join("qemu").join("capabilities")
