@@ -40,7 +40,7 @@ enum MonitorMsg {
 /// Shared driver state.
 pub struct Inner {
     pub paths: DriverPaths,
-    pub events: EventBus,
+    pub events: Arc<EventBus>,
     domains: Mutex<Vec<Arc<DomainObj>>>,
     emulators: Mutex<HashMap<PathBuf, Arc<EmulatorCaps>>>,
     next_id: AtomicI32,
@@ -91,7 +91,7 @@ impl Inner {
         let inner = Arc::new(Inner {
             _lock: lock,
             paths,
-            events: EventBus::new(),
+            events: Arc::new(EventBus::new()),
             domains: Mutex::new(Vec::new()),
             emulators: Mutex::new(HashMap::new()),
             next_id: AtomicI32::new(stored_id.max(1)),

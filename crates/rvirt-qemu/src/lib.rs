@@ -151,6 +151,12 @@ impl QemuDriver {
     pub fn paths(&self) -> &DriverPaths {
         &self.inner.paths
     }
+
+    /// The bus this driver's events go out on; other in-process drivers of the same
+    /// connection (storage) raise theirs here too, so one registration sees them all.
+    pub fn event_bus(&self) -> Arc<rvirt_core::EventBus> {
+        Arc::clone(&self.inner.events)
+    }
 }
 
 // Families this driver does not serve report VIR_ERR_NO_SUPPORT.

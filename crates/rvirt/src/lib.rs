@@ -104,10 +104,15 @@ impl Connect {
         Self::open_with(Some(uri), readonly)
     }
 
-    /// A QEMU connection: the QEMU driver for domains, the host's node devices beside it.
+    /// A QEMU connection: the QEMU driver for domains, the host's node devices beside it,
+    /// and rvirt's storage driver for the same instance.
     pub fn from_qemu(uri: String, readonly: bool, qemu: Arc<rvirt_qemu::QemuDriver>) -> Connect {
+        let storage = qemu_storage(&qemu);
         let mut conn = Self::from_full(uri, readonly, qemu);
         conn.nodedev = host_node_devices();
+        if let Some(storage) = storage {
+            conn.storage = storage;
+        }
         conn
     }
 
@@ -187,6 +192,20 @@ pub fn host_node_devices() -> Arc<rvirt_nodedev::NodeDevDriver> {
     static HOST: OnceLock<Arc<rvirt_nodedev::NodeDevDriver>> = OnceLock::new();
     HOST.get_or_init(|| Arc::new(rvirt_nodedev::NodeDevDriver::host()))
         .clone()
+}
+
+/// rvirt's storage driver over a QEMU instance's directories (pools in `CONFIG/storage`,
+/// running pools in `RUN/storage`), one per instance per process, raising its events on the
+/// QEMU driver's bus so a connection's registrations see them. `None` only when its state
+/// directory cannot be created, which leaves storage calls answering "no support".
+fn qemu_storage(qemu: &rvirt_qemu::QemuDriver) -> Option<Arc<rvirt_storage::StorageDriver>> {
+    let paths = qemu.paths();
+    rvirt_storage::StorageDriver::open_shared(
+        paths.config_dir.clone(),
+        paths.run_dir.clone(),
+        qemu.event_bus(),
+    )
+    .ok()
 }
 
 /// `LIBVIRT_DEFAULT_URI` when set, else the embedded `test:///default`.
