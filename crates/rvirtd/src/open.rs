@@ -35,6 +35,25 @@ fn ensure_node_device_hotplug() {
     });
 }
 
+/// Keeps a QEMU driver alive until the daemon exits. The facade shares a driver only while
+/// connections hold it; a daemon must keep watching its guests' monitors between client
+/// connections (a guest's SHUTDOWN event arrives after the `virsh shutdown` that asked for
+/// it has gone), as libvirtd's driver lives as long as the daemon.
+fn keep_for_daemon_lifetime(driver: &Arc<QemuDriver>) {
+    static KEPT: OnceLock<Mutex<Vec<Arc<QemuDriver>>>> = OnceLock::new();
+    let mut kept = KEPT
+        .get_or_init(|| Mutex::new(Vec::new()))
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    // Each open returns a new handle to the shared instance: compare instances by directory.
+    if !kept
+        .iter()
+        .any(|k| k.paths().run_dir == driver.paths().run_dir)
+    {
+        kept.push(Arc::clone(driver));
+    }
+}
+
 /// The opener of a daemon whose directories are `paths`.
 pub fn daemon_opener(paths: &Paths) -> Opener {
     let paths = paths.clone();
@@ -58,6 +77,7 @@ pub fn daemon_opener(paths: &Paths) -> Opener {
                     state_dir: paths.lib.clone(),
                     run_dir: paths.run.clone(),
                 })?;
+                keep_for_daemon_lifetime(&driver);
                 Ok(Connect::from_qemu(text, readonly, driver))
             }
             ("qemu" | "test", _) => Connect::open_local(&text, readonly),
