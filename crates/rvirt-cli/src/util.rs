@@ -156,6 +156,52 @@ pub fn strerror(err: &std::io::Error) -> String {
     }
 }
 
+/// How virsh reports a modifying operation on a network, pool or interface: `Noun NAME done`
+/// on success, `Failed to VERB noun NAME` and the cause on failure.
+pub fn report_action(
+    ctl: &crate::ctl::Ctl,
+    noun: &str,
+    name: &str,
+    done: &str,
+    failed: &str,
+    result: rvirt::Result<()>,
+) -> crate::ctl::CmdResult {
+    match result {
+        Ok(()) => {
+            ctl.print_extra(&format!("{noun} {name} {done}\n"));
+            Ok(())
+        }
+        Err(e) => Err(crate::ctl::Failure::with(
+            format!("Failed to {failed} {} {name}", noun.to_lowercase()),
+            &e,
+        )),
+    }
+}
+
+/// How virsh reports `net-autostart` / `pool-autostart`.
+pub fn report_autostart(
+    ctl: &crate::ctl::Ctl,
+    noun: &str,
+    name: &str,
+    enable: bool,
+    result: rvirt::Result<()>,
+) -> crate::ctl::CmdResult {
+    let verb = if enable { "mark" } else { "unmark" };
+    match result {
+        Ok(()) => {
+            ctl.print_extra(&format!("{noun} {name} {verb}ed as autostarted\n"));
+            Ok(())
+        }
+        Err(e) => Err(crate::ctl::Failure::with(
+            format!(
+                "failed to {verb} {} {name} as autostarted",
+                noun.to_lowercase()
+            ),
+            &e,
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::ctl::{CmdResult, Ctl, Failure, OptAccess};
 use crate::lookup;
-use crate::util::{read_file, Table};
+use crate::util::{read_file, report_action, Table};
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
@@ -162,16 +162,8 @@ fn action(
     op: impl FnOnce(&rvirt::Connect, &InterfaceRef) -> rvirt::Result<()>,
 ) -> CmdResult {
     let (iface, name) = lookup::interface(ctl, cmd, true, true)?;
-    match ctl.writable(function).and_then(|c| op(c, &iface)) {
-        Ok(()) => {
-            ctl.print_extra(&format!("Interface {name} {done}\n"));
-            Ok(())
-        }
-        Err(e) => Err(Failure::with(
-            format!("Failed to {failed} interface {name}"),
-            &e,
-        )),
-    }
+    let result = ctl.writable(function).and_then(|c| op(c, &iface));
+    report_action(ctl, "Interface", &name, done, failed, result)
 }
 
 fn cmd_undefine(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {

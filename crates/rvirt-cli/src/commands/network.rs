@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::ctl::{CmdResult, Ctl, Failure, OptAccess};
 use crate::lookup::{self, By};
-use crate::util::{read_file, yes_no, Table};
+use crate::util::{read_file, report_action, report_autostart, yes_no, Table};
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
@@ -299,16 +299,8 @@ fn action(
     op: impl FnOnce(&rvirt::Connect, &NetworkRef) -> rvirt::Result<()>,
 ) -> CmdResult {
     let (net, name) = lookup::network(ctl, cmd, By::ALL)?;
-    match ctl.writable(function).and_then(|c| op(c, &net)) {
-        Ok(()) => {
-            ctl.print_extra(&format!("Network {name} {done}\n"));
-            Ok(())
-        }
-        Err(e) => Err(Failure::with(
-            format!("Failed to {failed} network {name}"),
-            &e,
-        )),
-    }
+    let result = ctl.writable(function).and_then(|c| op(c, &net));
+    report_action(ctl, "Network", &name, done, failed, result)
 }
 
 fn cmd_start(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
@@ -342,23 +334,10 @@ fn cmd_undefine(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
 fn cmd_autostart(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
     let (net, name) = lookup::network(ctl, cmd, By::ALL)?;
     let enable = !cmd.has("disable");
-    match ctl
+    let result = ctl
         .writable("virNetworkSetAutostart")
-        .and_then(|c| c.network.network_set_autostart(&net, enable))
-    {
-        Ok(()) => {
-            let verb = if enable { "marked" } else { "unmarked" };
-            ctl.print_extra(&format!("Network {name} {verb} as autostarted\n"));
-            Ok(())
-        }
-        Err(e) => {
-            let verb = if enable { "mark" } else { "unmark" };
-            Err(Failure::with(
-                format!("failed to {verb} network {name} as autostarted"),
-                &e,
-            ))
-        }
-    }
+        .and_then(|c| c.network.network_set_autostart(&net, enable));
+    report_autostart(ctl, "Network", &name, enable, result)
 }
 
 fn cmd_name(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::commands::domain::exclusive;
 use crate::ctl::{CmdResult, Ctl, Failure, OptAccess};
 use crate::lookup::{self, By};
-use crate::util::{pretty_capacity, read_file, yes_no, Table};
+use crate::util::{pretty_capacity, read_file, report_action, report_autostart, yes_no, Table};
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
@@ -636,13 +636,8 @@ fn action(
     op: impl FnOnce(&rvirt::Connect, &StoragePoolRef) -> rvirt::Result<()>,
 ) -> CmdResult {
     let (pool, name) = lookup::pool(ctl, cmd, By::ALL)?;
-    match ctl.writable(function).and_then(|c| op(c, &pool)) {
-        Ok(()) => {
-            ctl.print_extra(&format!("Pool {name} {done}\n"));
-            Ok(())
-        }
-        Err(e) => Err(Failure::with(format!("Failed to {failed} pool {name}"), &e)),
-    }
+    let result = ctl.writable(function).and_then(|c| op(c, &pool));
+    report_action(ctl, "Pool", &name, done, failed, result)
 }
 
 fn cmd_build(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
@@ -721,23 +716,10 @@ fn cmd_refresh(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
 fn cmd_autostart(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
     let (pool, name) = lookup::pool(ctl, cmd, By::ALL)?;
     let enable = !cmd.has("disable");
-    match ctl
+    let result = ctl
         .writable("virStoragePoolSetAutostart")
-        .and_then(|c| c.storage.storage_pool_set_autostart(&pool, enable))
-    {
-        Ok(()) => {
-            let verb = if enable { "marked" } else { "unmarked" };
-            ctl.print_extra(&format!("Pool {name} {verb} as autostarted\n"));
-            Ok(())
-        }
-        Err(e) => {
-            let verb = if enable { "mark" } else { "unmark" };
-            Err(Failure::with(
-                format!("failed to {verb} pool {name} as autostarted"),
-                &e,
-            ))
-        }
-    }
+        .and_then(|c| c.storage.storage_pool_set_autostart(&pool, enable));
+    report_autostart(ctl, "Pool", &name, enable, result)
 }
 
 fn cmd_name(ctl: &mut Ctl, cmd: &ParsedCmd) -> CmdResult {
