@@ -5,7 +5,6 @@
 mod commands;
 mod ctl;
 mod lookup;
-mod transfer;
 mod util;
 mod vsh;
 mod xpath;

@@ -5,60 +5,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic on setup failures
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use rvirt_testkit::cli_cases::{normalise, parse_cases, run_with_timeout, Case};
 
 const CASES: &str = include_str!("differential-cases.txt");
-
-struct Case {
-    /// Top-level options (`-q`, `-r`) placed before the command string.
-    options: Vec<String>,
-    /// The command string, passed as one argument.
-    command: String,
-    /// `ARGV` lines: the command is split on blanks and passed as separate arguments
-    /// (virsh's argv form, where `;` is not special).
-    argv: bool,
-}
-
-fn parse_cases() -> Vec<Case> {
-    CASES
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|line| {
-            let mut options = Vec::new();
-            let (argv, mut rest) = match line.strip_prefix("ARGV ") {
-                Some(tail) => (true, tail.trim_start()),
-                None => (false, line),
-            };
-            while rest.starts_with('-') {
-                let (word, tail) = rest.split_once(' ').unwrap_or((rest, ""));
-                options.push(word.to_string());
-                rest = tail.trim_start();
-            }
-            Case {
-                options,
-                command: rest.to_string(),
-                argv,
-            }
-        })
-        .collect()
-}
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("data")
-}
-
-fn virsh_available() -> bool {
-    Command::new("virsh")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
 }
 
 /// How long one command line may take before it counts as hung (a line normally takes well
@@ -76,7 +34,10 @@ fn run(program: &str, case: &Case, tmp: &Path) -> Output {
         // Each attempt starts from an empty temporary directory.
         let _ = std::fs::remove_dir_all(tmp);
         std::fs::create_dir_all(tmp).unwrap();
-        if let Some(output) = run_once(program, case, tmp) {
+        let cmd = case.command(Path::new(program), "test:///default", tmp, &data_dir());
+        if let Some(output) = run_with_timeout(cmd, LINE_TIMEOUT)
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
+        {
             return output;
         }
         eprintln!(
@@ -99,95 +60,6 @@ fn timed_out_status() -> std::process::ExitStatus {
         .unwrap()
 }
 
-fn run_once(program: &str, case: &Case, tmp: &Path) -> Option<Output> {
-    let data = data_dir();
-    let command = case
-        .command
-        .replace("@TMP@", &tmp.display().to_string())
-        .replace("@DATA@", &data.display().to_string());
-    let words: Vec<String> = if case.argv {
-        command.split_whitespace().map(str::to_string).collect()
-    } else {
-        vec![command]
-    };
-    let mut child = Command::new(program)
-        .arg("-c")
-        .arg("test:///default")
-        .args(&case.options)
-        .args(&words)
-        .current_dir(&data)
-        .env_remove("LIBVIRT_DEFAULT_URI")
-        .env("LC_ALL", "C")
-        .env("LANG", "C")
-        // An open, silent stdin: virsh's job watcher misbehaves when stdin is at EOF.
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    let stdin = child.stdin.take();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stderr.read_to_end(&mut buf);
-        buf
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > LINE_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    drop(stdin);
-    Some(Output {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    })
-}
-
-/// The test driver reports wall-clock time as CPU time: keep only its shape. `rvirt version`
-/// adds one line of its own (`Using rvirt: X`), which virsh does not have: drop it.
-fn normalise(text: &str) -> String {
-    text.lines()
-        .filter(|line| !line.starts_with("Using rvirt: "))
-        .map(|line| match line.strip_prefix("CPU time:") {
-            Some(value) if is_cpu_time(value.trim()) => {
-                "CPU time:       <digits>.<digit>s".to_string()
-            }
-            _ => line.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + if text.ends_with('\n') { "\n" } else { "" }
-}
-
-/// `digits.digit` followed by `s`.
-fn is_cpu_time(value: &str) -> bool {
-    let Some(number) = value.strip_suffix('s') else {
-        return false;
-    };
-    let Some((whole, fraction)) = number.split_once('.') else {
-        return false;
-    };
-    !whole.is_empty()
-        && whole.chars().all(|c| c.is_ascii_digit())
-        && fraction.len() == 1
-        && fraction.chars().all(|c| c.is_ascii_digit())
-}
-
 fn fresh_dir(root: &Path, index: usize) -> PathBuf {
     let dir = root.join(format!("case{index}"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -205,15 +77,11 @@ fn show(label: &str, text: &str) -> String {
 
 #[test]
 fn differential_against_virsh() {
-    if !virsh_available() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("virsh is required for the differential test under CI");
-        }
-        eprintln!("note: virsh not found; skipping the differential test");
-        return;
+    if !rvirt_testkit::have_tool("virsh") {
+        return rvirt_testkit::skip_or_fail("virsh (libvirt-clients) for the differential test");
     }
     let rvirt = env!("CARGO_BIN_EXE_rvirt");
-    let cases = parse_cases();
+    let cases = parse_cases(CASES);
     assert!(
         cases.len() >= 60,
         "the case list must keep at least 60 lines"
@@ -233,19 +101,18 @@ fn differential_against_virsh() {
         let exp_err = String::from_utf8_lossy(&expected.stderr).to_string();
         let act_err = String::from_utf8_lossy(&actual.stderr).to_string();
         let same = exp_out == act_out && expected.status.code() == actual.status.code();
-        let prefix = if case.argv { "ARGV " } else { "" };
-        let line = format!("{prefix}{} {}", case.options.join(" "), case.command);
+        let line = case.line();
         if same {
             identical += 1;
             if exp_err != act_err {
                 stderr_diffs += 1;
-                report.push_str(&format!("STDERR ONLY: {}\n", line.trim()));
+                report.push_str(&format!("STDERR ONLY: {}\n", line));
                 report.push_str(&show("virsh stderr", &exp_err));
                 report.push_str(&show("rvirt stderr", &act_err));
             }
             continue;
         }
-        report.push_str(&format!("DIFFERS: {}\n", line.trim()));
+        report.push_str(&format!("DIFFERS: {}\n", line));
         report.push_str(&format!(
             "    status: virsh {:?}, rvirt {:?}\n",
             expected.status.code(),

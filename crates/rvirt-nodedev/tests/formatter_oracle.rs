@@ -51,7 +51,7 @@ fn as_test_driver_keeps(xml: &str) -> String {
 #[test]
 fn libvirt_formats_our_devices_identically() {
     if Command::new("virsh").arg("--version").output().is_err() {
-        return common::skip_or_fail("virsh (libvirt-clients)");
+        return rvirt_testkit::skip_or_fail("virsh (libvirt-clients)");
     }
     let d = NodeDevDriver::new(common::fixture_root(), true);
     let devices: Vec<(String, String)> = d

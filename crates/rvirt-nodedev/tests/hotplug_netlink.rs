@@ -64,8 +64,8 @@ fn wait_for(
 
 #[test]
 fn veth_pair_creation_and_deletion_raise_events() {
-    if !common::is_root() {
-        return common::skip_or_fail("root (creating a veth pair)");
+    if !rvirt_testkit::is_root() {
+        return rvirt_testkit::skip_or_fail("root (creating a veth pair)");
     }
     let pid = std::process::id();
     let (a, b) = (format!("rvnd0-{pid}"), format!("rvnd1-{pid}"));
@@ -85,7 +85,7 @@ fn veth_pair_creation_and_deletion_raise_events() {
     let monitor = driver.start_hotplug().expect("uevent socket");
 
     if let Err(e) = ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]) {
-        return common::skip_or_fail(&format!("creating a veth pair: {e}"));
+        return rvirt_testkit::skip_or_fail(&format!("creating a veth pair: {e}"));
     }
     let pair = VethPair { name: a.clone() };
 

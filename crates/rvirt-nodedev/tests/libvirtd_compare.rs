@@ -7,84 +7,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
-mod common;
-
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use rvirt_core::NodeDeviceDriver;
 use rvirt_nodedev::NodeDevDriver;
-
-/// A libvirtd this test started; killed (by its pid) when dropped.
-struct Daemon {
-    child: Child,
-    socket: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_libvirtd() -> Result<Daemon, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let conf = dir.path().join("libvirtd.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "unix_sock_dir = \"{}\"\nauth_unix_rw = \"none\"\nauth_unix_ro = \"none\"\n",
-            dir.path().display()
-        ),
-    )
-    .map_err(|e| e.to_string())?;
-    std::fs::create_dir_all("/run/libvirt").map_err(|e| e.to_string())?;
-    let log = std::fs::File::create(dir.path().join("libvirtd.log")).map_err(|e| e.to_string())?;
-    // Another libvirtd may already run on this machine and hold the state drivers' locks
-    // under /run/libvirt: run ours in a private mount namespace with its own /run/libvirt,
-    // and with empty autostart directories so it starts no networks, pools or guests.
-    let script = "set -e\n\
-        mount -t tmpfs tmpfs /run/libvirt\n\
-        for d in /etc/libvirt/qemu/autostart /etc/libvirt/qemu/networks/autostart \\\n\
-                 /etc/libvirt/storage/autostart; do\n\
-            if [ -d \"$d\" ]; then mount -t tmpfs tmpfs \"$d\"; fi\n\
-        done\n\
-        exec libvirtd -f \"$0\" -p \"$1\"\n";
-    let child = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", script])
-        .arg(&conf)
-        .arg(dir.path().join("libvirtd.pid"))
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("libvirtd: {e}"))?;
-    let socket = dir.path().join("libvirt-sock");
-    let mut daemon = Daemon {
-        child,
-        socket,
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = daemon.child.try_wait() {
-            let log = std::fs::read_to_string(daemon._dir.path().join("libvirtd.log"));
-            return Err(format!(
-                "libvirtd exited: {status}: {}",
-                log.unwrap_or_default()
-            ));
-        }
-        if daemon.socket.exists() && virsh(&daemon.socket, &["nodedev-list"]).is_ok() {
-            return Ok(daemon);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let _ = daemon.child.kill();
-    Err("libvirtd did not come up".into())
-}
+use rvirt_testkit::{is_root, skip_or_fail, Libvirtd};
 
 /// Extra network interfaces in the host namespace (down, without addresses, so no traffic)
 /// that widen the comparison: a veth pair, a bridge (libvirt skips bridges) and a tap.
@@ -178,25 +106,25 @@ fn virsh(socket: &Path, args: &[&str]) -> Result<String, String> {
 
 #[test]
 fn host_devices_match_libvirtd() {
-    if !common::is_root() {
-        return common::skip_or_fail("root (libvirtd's qemu:///system)");
+    if !is_root() {
+        return skip_or_fail("root (libvirtd's qemu:///system)");
     }
     // Created before libvirtd starts: without udevd it sees no hotplug.
     let extra = ExtraInterfaces::create();
-    let daemon = match start_libvirtd() {
+    let daemon = match Libvirtd::start() {
         Ok(d) => d,
-        Err(e) => return common::skip_or_fail(&format!("a working libvirtd: {e}")),
+        Err(e) => return skip_or_fail(&format!("a working libvirtd: {e}")),
     };
     let ours = NodeDevDriver::host();
 
-    let list = virsh(&daemon.socket, &["nodedev-list"]).unwrap();
+    let list = virsh(&daemon.socket(), &["nodedev-list"]).unwrap();
     assert_eq!(ours.virsh_list(None), list, "nodedev-list");
 
-    let tree = virsh(&daemon.socket, &["nodedev-list", "--tree"]).unwrap();
+    let tree = virsh(&daemon.socket(), &["nodedev-list", "--tree"]).unwrap();
     assert_eq!(ours.virsh_tree(), tree, "nodedev-list --tree");
 
     for (cap, _) in rvirt_core::NODE_DEVICE_CAP_NAMES {
-        let theirs = virsh(&daemon.socket, &["nodedev-list", "--cap", cap]).unwrap();
+        let theirs = virsh(&daemon.socket(), &["nodedev-list", "--cap", cap]).unwrap();
         assert_eq!(
             ours.virsh_list(Some(cap)),
             theirs,
@@ -208,7 +136,7 @@ fn host_devices_match_libvirtd() {
     let mut mismatched = Vec::new();
     let names: Vec<&str> = list.lines().filter(|l| !l.is_empty()).collect();
     for name in &names {
-        let theirs = virsh(&daemon.socket, &["nodedev-dumpxml", name]).unwrap();
+        let theirs = virsh(&daemon.socket(), &["nodedev-dumpxml", name]).unwrap();
         let mine = format!("{}\n", ours.xml_desc(name).unwrap());
         if mine == theirs {
             matched += 1;
@@ -223,7 +151,7 @@ fn host_devices_match_libvirtd() {
     assert!(mismatched.is_empty(), "{}", mismatched.join("\n"));
 
     // The API as libvirt-python sees it: capabilities, parents and every listing filter.
-    let uri = format!("qemu:///system?socket={}", daemon.socket.display());
+    let uri = format!("qemu:///system?socket={}", daemon.socket().display());
     let script = r#"
 import sys, libvirt
 c = libvirt.open(sys.argv[1])

@@ -1,7 +1,7 @@
 //! Talks to a real libvirtd (Debian's libvirt 9.0) over its unix socket with this crate's
-//! types, proving the layouts on the wire. Ignored by default; see the crate's README for
-//! how to start the daemon. `RVIRT_LIBVIRT_SOCK` overrides the socket path (default
-//! `/var/run/libvirt/libvirt-sock`); the read-only socket is the same path with `-ro`.
+//! types, proving the layouts on the wire. Each test starts a private libvirtd (see
+//! rvirt-testkit); `RVIRT_LIBVIRT_SOCK` points them at a daemon already running instead
+//! (the read-only socket is the same path with `-ro`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
@@ -18,8 +18,14 @@ use rvirt_proto::procedures::{self, remote_proc};
 use rvirt_proto::program::{self, AuthType};
 use rvirt_proto::remote::*;
 
-fn socket_path() -> String {
-    std::env::var("RVIRT_LIBVIRT_SOCK").unwrap_or_else(|_| "/var/run/libvirt/libvirt-sock".into())
+/// The daemon a test talks to: the one `RVIRT_LIBVIRT_SOCK` names, or a private one that
+/// lives as long as the returned guard. `None` when there is none (a failure under CI).
+fn daemon(test: &str) -> Option<(String, Option<rvirt_testkit::Libvirtd>)> {
+    if let Ok(sock) = std::env::var("RVIRT_LIBVIRT_SOCK") {
+        return Some((sock, None));
+    }
+    let daemon = rvirt_testkit::libvirtd_or_skip(test, &Default::default())?;
+    Some((daemon.socket().display().to_string(), Some(daemon)))
 }
 
 struct Client {
@@ -97,8 +103,8 @@ impl Client {
 }
 
 /// What the stock virsh says about the same daemon, to compare with.
-fn virsh(args: &[&str]) -> String {
-    let uri = format!("test+unix:///default?socket={}", socket_path());
+fn virsh(socket: &str, args: &[&str]) -> String {
+    let uri = format!("test+unix:///default?socket={socket}");
     let out = Command::new("virsh")
         .arg("-c")
         .arg(&uri)
@@ -114,13 +120,15 @@ fn virsh(args: &[&str]) -> String {
 }
 
 #[test]
-#[ignore = "needs a running libvirtd; see README.md"]
 fn real_libvirtd_session() {
-    let mut c = Client::connect(&socket_path());
+    let Some((sock, _daemon)) = daemon("real_libvirtd_session") else {
+        return;
+    };
+    let mut c = Client::connect(&sock);
     c.open("test:///default", 0);
 
     let hostname = c.call::<ConnectGetHostname>(&()).unwrap().hostname;
-    assert_eq!(hostname, virsh(&["hostname"]).trim());
+    assert_eq!(hostname, virsh(&sock, &["hostname"]).trim());
     assert_eq!(c.call::<ConnectGetType>(&()).unwrap().type_, "TEST");
     assert_eq!(
         c.call::<ConnectGetLibVersion>(&()).unwrap().lib_ver,
@@ -132,7 +140,7 @@ fn real_libvirtd_session() {
     assert!(caps.starts_with("<capabilities>"), "{caps}");
 
     let node = c.call::<NodeGetInfo>(&()).unwrap().to_node_info();
-    let nodeinfo = virsh(&["nodeinfo"]);
+    let nodeinfo = virsh(&sock, &["nodeinfo"]);
     assert!(nodeinfo.contains(&node.model), "{nodeinfo} vs {node:?}");
     assert!(
         nodeinfo.contains(&format!("{} KiB", node.memory)),
@@ -148,14 +156,17 @@ fn real_libvirtd_session() {
     let domref: rvirt_core::DomainRef = dom.clone().into();
     assert_eq!(domref.name, "test");
     assert_eq!(domref.id, 1);
-    assert_eq!(domref.uuid.to_string(), virsh(&["domuuid", "test"]).trim());
+    assert_eq!(
+        domref.uuid.to_string(),
+        virsh(&sock, &["domuuid", "test"]).trim()
+    );
 
     let info = c
         .call::<DomainGetInfo>(&DomainArgs { dom: dom.clone() })
         .unwrap()
         .to_domain_info();
     assert_eq!(info.state, rvirt_core::DomainState::Running);
-    let dominfo = virsh(&["dominfo", "test"]);
+    let dominfo = virsh(&sock, &["dominfo", "test"]);
     assert!(
         dominfo.contains(&format!("{} KiB", info.max_mem)),
         "{dominfo}"
@@ -181,7 +192,7 @@ fn real_libvirtd_session() {
         })
         .unwrap()
         .xml;
-    assert_eq!(xml.trim(), virsh(&["dumpxml", "test"]).trim());
+    assert_eq!(xml.trim(), virsh(&sock, &["dumpxml", "test"]).trim());
 
     let all = c
         .call::<ConnectListAllDomains>(&ConnectListAllDomainsArgs {
@@ -216,7 +227,7 @@ fn real_libvirtd_session() {
     assert_eq!(params.len(), 1);
     assert_eq!(params[0].field, "weight");
     assert!(matches!(params[0].value, TypedValue::UInt(_)));
-    let schedinfo = virsh(&["schedinfo", "test"]);
+    let schedinfo = virsh(&sock, &["schedinfo", "test"]);
     assert!(
         schedinfo.contains(&format!("weight         : {}", params[0].value)),
         "{schedinfo}"
@@ -280,7 +291,10 @@ fn real_libvirtd_session() {
             .unwrap()
             .xml;
         assert!(xml.contains(&format!("<name>{}</name>", d.name)), "{xml}");
-        assert_eq!(xml.trim(), virsh(&["nodedev-dumpxml", &d.name]).trim());
+        assert_eq!(
+            xml.trim(),
+            virsh(&sock, &["nodedev-dumpxml", &d.name]).trim()
+        );
     }
     let ifaces = c
         .call::<ConnectListAllInterfaces>(&ConnectListAllInterfacesArgs {
@@ -468,7 +482,7 @@ fn real_libvirtd_session() {
         "import libvirt\nc = libvirt.open('test+unix:///default?socket={}')\n\
          try:\n    c.lookupByName('nope')\nexcept libvirt.libvirtError as e:\n    \
          print('|'.join(str(x) for x in e.err))\n",
-        socket_path()
+        sock
     );
     let out = Command::new("/usr/bin/python3")
         .arg("-c")
@@ -522,9 +536,11 @@ fn real_libvirtd_session() {
 /// The read-only flags of the procedure table agree with what libvirtd allows on its
 /// read-only socket.
 #[test]
-#[ignore = "needs a running libvirtd; see README.md"]
 fn real_libvirtd_read_only_socket() {
-    let mut c = Client::connect(&format!("{}-ro", socket_path()));
+    let Some((sock, _daemon)) = daemon("real_libvirtd_read_only_socket") else {
+        return;
+    };
+    let mut c = Client::connect(&format!("{sock}-ro"));
     // VIR_CONNECT_RO = 1.
     c.open("test:///default", 1);
     let dom = c
@@ -664,12 +680,14 @@ for name, probe in probes.items():
 
 /// The read-only flags agree with libvirtd for every probe whose outcome is conclusive.
 #[test]
-#[ignore = "needs a running libvirtd; see README.md"]
 fn real_libvirtd_read_only_flags_match_table() {
+    let Some((sock, _daemon)) = daemon("real_libvirtd_read_only_flags_match_table") else {
+        return;
+    };
     let out = Command::new("/usr/bin/python3")
         .arg("-c")
         .arg(READ_ONLY_PROBE)
-        .arg(format!("{}-ro", socket_path()))
+        .arg(format!("{sock}-ro"))
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();

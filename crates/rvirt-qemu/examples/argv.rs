@@ -25,7 +25,8 @@ fn main() {
                 rvirt_core::Error::internal(rvirt_core::ErrorDomain::Qemu, format!("{e:?}"))
             })
     };
-    let result = rvirt_qemu::definition::parse(&xml, false, &caps_for).and_then(|def| {
+    let result = rvirt_qemu::definition::parse(&xml, false, &caps_for).and_then(|mut def| {
+        rvirt_qemu::command::prepare_live(&mut [&mut def], Path::new("/run/rvirt-argv"))?;
         let emulator = rvirt_qemu::definition::emulator_of(&def).unwrap_or_default();
         let caps = caps_for(Path::new(&emulator))?;
         let ctx = rvirt_qemu::command::CommandContext {

@@ -8,8 +8,14 @@ use std::path::PathBuf;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use rvirt_xml::domain::{DomainDef, Element};
 
-use crate::devices::{self, BusKind, Placed, PlannedDevices};
+use crate::devices::{self, BusKind, Placed};
 use crate::probe::EmulatorCaps;
+
+mod controllers;
+mod display;
+mod peripherals;
+
+pub use display::{prepare_live, prepare_live_with};
 
 /// Runtime inputs that are not part of the definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +94,10 @@ fn cfg_err(detail: impl Into<String>) -> Error {
 }
 
 /// Builds argv (argv[0] is the emulator) for `def`.
+///
+/// Every PCI, drive, USB and virtio-serial address comes from the definition (define-time
+/// post-parse assigned them); runtime choices (display ports, channel sockets) are made by
+/// [`prepare_live`] first.
 pub fn build(def: &DomainDef, caps: &EmulatorCaps, ctx: &CommandContext) -> Result<Vec<String>> {
     let mut a: Vec<String> = Vec::new();
     let mut push = |args: &[&str]| a.extend(args.iter().map(|s| s.to_string()));
@@ -163,22 +173,20 @@ pub fn build(def: &DomainDef, caps: &EmulatorCaps, ctx: &CommandContext) -> Resu
         }
     }
 
-    let plan = devices::plan(def, caps, &machine)?;
-    for pci in &plan.pci_controllers {
-        push(&["-device", &devices::pci_controller_props(pci).build()]);
-    }
-    for ctrl in &plan.controllers {
-        push(&["-device", &ctrl.build()]);
-    }
-    disks(def, &plan, &mut a)?;
-    interfaces(def, &plan, ctx, &mut a)?;
+    controllers::push_all(def, caps, &mut a)?;
+    disks(def, &mut a)?;
+    interfaces(def, ctx, &mut a)?;
     serials(def, &mut a)?;
-    a.push("-audiodev".into());
-    a.push(Props::new().s("id", "audio1").s("driver", "none").build());
-    if let Some(balloon) = &plan.balloon {
-        a.push("-device".into());
-        a.push(balloon.build());
-    }
+    peripherals::channels(def, &mut a)?;
+    peripherals::consoles(def, &mut a)?;
+    peripherals::inputs(def, &mut a)?;
+    peripherals::audio(def, &mut a)?;
+    peripherals::graphics(def, &mut a)?;
+    peripherals::videos(def, &mut a)?;
+    peripherals::sounds(def, &mut a)?;
+    peripherals::watchdogs(def, &mut a)?;
+    peripherals::balloon(def, &mut a)?;
+    peripherals::rngs(def, &mut a)?;
     a.push("-sandbox".into());
     a.push("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".into());
     a.push("-msg".into());
@@ -261,8 +269,16 @@ fn boot_opts(def: &DomainDef) -> String {
     }
 }
 
-fn disks(def: &DomainDef, plan: &PlannedDevices, a: &mut Vec<String>) -> Result<()> {
+fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     let disks: Vec<&Element> = def.devices_of("disk").collect();
+    let floppies = disks
+        .iter()
+        .any(|d| d.child_attr("target", "bus") == Some("fdc"));
+    // A PIIX chipset has its floppy controller built in; elsewhere it is an ISA device.
+    if floppies && devices::root_is_pcie(def) {
+        a.push("-device".into());
+        a.push(Props::new().s("driver", "isa-fdc").build());
+    }
     let total = disks.len();
     for (i, disk) in disks.iter().enumerate() {
         // libvirt numbers storage nodes from the last disk up.
@@ -271,12 +287,9 @@ fn disks(def: &DomainDef, plan: &PlannedDevices, a: &mut Vec<String>) -> Result<
             a.push("-blockdev".into());
             a.push(props.build());
         }
-        let planned = plan
-            .disks
-            .get(i)
-            .ok_or_else(|| Error::internal(ErrorDomain::Qemu, "disk was not placed"))?;
+        let placed = devices::disk_placement(def, i)?;
         a.push("-device".into());
-        a.push(disk_device(disk, planned, node)?.build());
+        a.push(disk_device(disk, &placed, node)?.build());
     }
     Ok(())
 }
@@ -343,6 +356,11 @@ pub fn disk_device(disk: &Element, planned: &Placed<BusKind>, node: usize) -> Re
                 .opt_s("drive", drive)
                 .s("id", &planned.alias)
         }
+        BusKind::Floppy { unit } => Props::new()
+            .s("driver", "floppy")
+            .n("unit", unit)
+            .opt_s("drive", drive)
+            .s("id", &planned.alias),
         BusKind::Ide { bus, unit } => Props::new()
             .s("driver", if cdrom { "ide-cd" } else { "ide-hd" })
             .s("bus", &format!("ide.{bus}"))
@@ -380,22 +398,14 @@ pub fn disk_device(disk: &Element, planned: &Placed<BusKind>, node: usize) -> Re
     Ok(props.opt_n("bootindex", planned.bootindex))
 }
 
-fn interfaces(
-    def: &DomainDef,
-    plan: &PlannedDevices,
-    ctx: &CommandContext,
-    a: &mut Vec<String>,
-) -> Result<()> {
+fn interfaces(def: &DomainDef, ctx: &CommandContext, a: &mut Vec<String>) -> Result<()> {
     for (i, iface) in def.devices_of("interface").enumerate() {
         let tap = ctx.tap_names.get(i).cloned().flatten();
         a.push("-netdev".into());
         a.push(interface_netdev(iface, &format!("hostnet{i}"), tap.as_deref())?.build());
-        let planned = plan
-            .nets
-            .get(i)
-            .ok_or_else(|| Error::internal(ErrorDomain::Qemu, "interface was not placed"))?;
+        let placed = devices::net_placement(def, i)?;
         a.push("-device".into());
-        a.push(interface_device(iface, planned, &format!("hostnet{i}")).build());
+        a.push(interface_device(iface, &placed, &format!("hostnet{i}")).build());
     }
     Ok(())
 }

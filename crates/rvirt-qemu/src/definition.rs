@@ -150,6 +150,7 @@ pub fn parse(
             machine.as_deref().unwrap_or(""),
             user_controllers,
         );
+        panic_defaults(&mut def, xml);
     }
     for c in def.devices.iter_mut().filter(|d| d.name == "controller") {
         if c.attr("type") == Some("scsi") && c.attr("model").is_none() {
@@ -159,8 +160,12 @@ pub fn parse(
     disk_driver_defaults(&mut def);
     if let Some(m) = machine {
         // Addresses are part of the definition, as libvirt assigns them at define time.
-        let plan = crate::devices::plan(&def, &caps, &m)?;
-        crate::devices::annotate_addresses(&mut def, &plan, EmulatorCaps::is_q35(&m));
+        if matches!(arch.as_str(), "x86_64" | "i686") {
+            crate::address::assign(&mut def, &caps, &m)?;
+        } else {
+            let plan = crate::devices::plan(&def, &caps, &m)?;
+            crate::devices::annotate_addresses(&mut def, &plan, EmulatorCaps::is_q35(&m));
+        }
     }
     validate_launch_security(&def, &caps)?;
     validate_memory_hotplug(&def)?;
@@ -228,7 +233,11 @@ fn x86_defaults(def: &mut DomainDef, arch: &str, machine: &str, user_controllers
             );
         }
     }
-    if !has_controller(def, "pci") {
+    // The root bus is controller 0; PCI controllers the document names are further buses.
+    let has_root = def
+        .devices_of("controller")
+        .any(|c| c.attr("type") == Some("pci") && c.attr("index").unwrap_or("0") == "0");
+    if !has_root {
         implicit.push(
             Element::new("controller")
                 .with_attr("type", "pci")
@@ -281,15 +290,29 @@ fn x86_defaults(def: &mut DomainDef, arch: &str, machine: &str, user_controllers
         }
     }
     device_model_defaults(def);
+    // A USB controller the document names without a model is a PIIX3 UHCI; only the
+    // implicit one of a q35 machine is USB3.
+    for c in def.devices.iter_mut().filter(|d| d.name == "controller") {
+        if c.attr("type") == Some("usb") && c.attr("model").is_none() {
+            c.set_attr("model", "piix3-uhci");
+        }
+    }
     for serial in def.devices.iter_mut().filter(|d| d.name == "serial") {
         let target = serial.child_or_insert("target");
         if target.attr("type").is_none() {
             target.set_attr("type", "isa-serial");
         }
-        if target.attr("type") == Some("isa-serial") && target.child("model").is_none() {
-            target
-                .children
-                .push(Element::new("model").with_attr("name", "isa-serial"));
+        // Each serial target type has one device model on x86.
+        let model = match target.attr("type") {
+            Some(t @ ("isa-serial" | "usb-serial" | "pci-serial")) => Some(t),
+            Some("isa-debug") => Some("isa-debugcon"),
+            _ => None,
+        };
+        if let Some(model) = model {
+            if target.child("model").is_none() {
+                let model = Element::new("model").with_attr("name", model);
+                target.children.push(model);
+            }
         }
     }
 }
@@ -382,6 +405,14 @@ fn device_model_defaults(def: &mut DomainDef) {
             }
         }
     }
+    for shmem in def.devices.iter_mut().filter(|d| d.name == "shmem") {
+        // ivshmem's historical default size; a doorbell's memory comes from its server.
+        let doorbell = shmem.child_attr("model", "type") == Some("ivshmem-doorbell");
+        if !doorbell && shmem.child("size").is_none() {
+            let size = Element::new("size").with_attr("unit", "M").with_text("4");
+            shmem.children.push(size);
+        }
+    }
     for tpm in def.devices.iter_mut().filter(|d| d.name == "tpm") {
         if let Some(backend) = tpm.children.iter_mut().find(|c| c.name == "backend") {
             if backend.attr("type") == Some("emulator") && backend.attr("version").is_none() {
@@ -426,6 +457,55 @@ fn has_seclabel_without_model(xml: &str) -> bool {
             .children()
             .any(|n| n.has_tag_name("seclabel") && n.attribute("model").is_none())
     })
+}
+
+/// x86 panic devices without a model are ISA `pvpanic` ports. The generic parser drops a
+/// bare `<panic/>` (nothing in it survives without a driver), so the document decides.
+fn panic_defaults(def: &mut DomainDef, xml: &str) {
+    let Ok(doc) = roxmltree::Document::parse(xml) else {
+        return;
+    };
+    let Some(devices) = doc
+        .root_element()
+        .children()
+        .find(|n| n.has_tag_name("devices"))
+    else {
+        return;
+    };
+    let written: Vec<bool> = devices
+        .children()
+        .filter(|n| n.has_tag_name("panic"))
+        .map(|n| n.attribute("model").is_some() || n.children().any(|c| c.has_tag_name("address")))
+        .collect();
+    if written.iter().all(|kept| *kept) {
+        return;
+    }
+    let mut kept = def.devices.iter().filter(|d| d.name == "panic").cloned();
+    let panics: Vec<Element> = written
+        .iter()
+        .filter_map(|was_kept| {
+            if *was_kept {
+                kept.next()
+            } else {
+                Some(Element::new("panic").with_attr("model", "isa"))
+            }
+        })
+        .collect();
+    let at = def
+        .devices
+        .iter()
+        .position(|d| d.name == "panic")
+        .unwrap_or(def.devices.len());
+    def.devices.retain(|d| d.name != "panic");
+    let at = at.min(def.devices.len());
+    for (i, p) in panics.into_iter().enumerate() {
+        def.devices.insert(at + i, p);
+    }
+    for p in def.devices.iter_mut().filter(|d| d.name == "panic") {
+        if p.attr("model").is_none() {
+            p.set_attr("model", "isa");
+        }
+    }
 }
 
 /// How many `<controller>` elements the document itself has.

@@ -1,7 +1,10 @@
-//! Device placement: which controller and bus each disk sits on, device aliases, boot
-//! indexes and PCI slots, assigned the way libvirt assigns them for `pc` (i440fx) machines:
-//! slot 1 is the PIIX3 (IDE and USB functions), then network cards, then controllers, then
-//! virtio disks, then the balloon. `q35` machines get the same order on `pcie.0`.
+//! Device placement. [`plan`] lays devices out the way libvirt does for `pc` (i440fx)
+//! machines (slot 1 is the PIIX3, then network cards, controllers, virtio disks, the
+//! balloon; `q35` gets the same order on `pcie.0`); definitions of other architectures get
+//! their addresses from it. x86 definitions get theirs from `crate::address` at define
+//! time, and everything that runs a guest (the command line, hotplug, the live XML) reads
+//! placement back from the definition ([`disk_placement`], [`net_placement`],
+//! [`pci_address_of`], [`annotate_live`]).
 
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use rvirt_xml::domain::{DomainDef, Element};
@@ -24,6 +27,10 @@ pub enum BusKind {
         controller_id: String,
         unit: u64,
     },
+    /// A drive of the floppy controller.
+    Floppy {
+        unit: u64,
+    },
     /// `lun`: the controller addresses targets and LUNs (virtio-scsi), not only targets.
     Scsi {
         controller_id: String,
@@ -42,13 +49,23 @@ pub struct Placed<K> {
     pub bootindex: Option<u64>,
     /// `(bus name, slot, function)` for PCI devices.
     pub pci_addr: Option<PciAddr>,
+    /// The address turns on multifunction in its slot.
+    pub multifunction: bool,
 }
 
 impl<K> Placed<K> {
-    /// Appends `bus` and `addr` properties for a PCI device.
+    /// Appends `bus` (`multifunction`) and `addr` properties for a PCI device.
     pub fn pci(&self, props: Props) -> Props {
         match &self.pci_addr {
-            Some((bus, slot, func)) => props.s("bus", bus).s("addr", &pci_addr_text(*slot, *func)),
+            Some((bus, slot, func)) => {
+                let props = props.s("bus", bus);
+                let props = if self.multifunction {
+                    props.b("multifunction", true)
+                } else {
+                    props
+                };
+                props.s("addr", &pci_addr_text(*slot, *func))
+            }
             None => props,
         }
     }
@@ -494,6 +511,7 @@ pub fn plan(def: &DomainDef, caps: &EmulatorCaps, machine: &str) -> Result<Plann
                 let model = iface.child_attr("model", "type").unwrap_or("rtl8139");
                 slots.take_for(Some(iface), matches!(model, "virtio" | "e1000e"))?
             }),
+            multifunction: false,
         });
     }
 
@@ -671,6 +689,7 @@ pub fn plan(def: &DomainDef, caps: &EmulatorCaps, machine: &str) -> Result<Plann
             alias,
             bootindex: disk_boot.get(i).copied().flatten(),
             pci_addr,
+            multifunction: false,
         });
     }
 
@@ -745,36 +764,6 @@ fn pci_controller_element(c: &PciController) -> Element {
             .with_attr("model", "pcie-to-pci-bridge")
             .with_child(Element::new("model").with_attr("name", "pcie-pci-bridge"))
             .with_child(pci_address_element(parent, 0, 0)),
-    }
-}
-
-/// The `-device` of a PCIe root port or bridge, as libvirt writes it.
-pub fn pci_controller_props(c: &PciController) -> Props {
-    let id = format!("pci.{}", c.index);
-    match c.kind {
-        PciControllerKind::RootPort {
-            slot,
-            func,
-            port,
-            chassis,
-            multifunction,
-        } => {
-            let mut p = Props::new()
-                .s("driver", "pcie-root-port")
-                .n("port", u64::from(port))
-                .n("chassis", u64::from(chassis))
-                .s("id", &id)
-                .s("bus", "pcie.0");
-            if multifunction {
-                p = p.b("multifunction", true);
-            }
-            p.s("addr", &pci_addr_text(slot, func))
-        }
-        PciControllerKind::Bridge { parent } => Props::new()
-            .s("driver", "pcie-pci-bridge")
-            .s("id", &id)
-            .s("bus", &format!("pci.{parent}"))
-            .s("addr", "0x0"),
     }
 }
 
@@ -865,20 +854,37 @@ pub fn annotate_addresses(def: &mut DomainDef, plan: &PlannedDevices, q35: bool)
     }
 }
 
-/// Adds what the live XML shows of a running guest: device aliases and the PCI addresses
-/// the devices got.
-pub fn annotate_live(def: &mut DomainDef, plan: &PlannedDevices) {
-    let (mut disk_i, mut net_i, mut serial_i, mut input_i) = (0, 0, 0, 0);
-    let total_disks = def.devices_of("disk").count();
+/// Adds what the live XML shows of a running guest: device aliases (the ids the command
+/// line gave), storage node indexes, and the state of virtio channels.
+pub fn annotate_live(def: &mut DomainDef) {
+    let pcie_root = root_is_pcie(def);
+    let disk_aliases: Vec<Option<String>> = (0..def.devices_of("disk").count())
+        .map(|i| disk_placement(def, i).ok().map(|p| p.alias))
+        .collect();
+    let total_disks = disk_aliases.len();
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for dev in def.devices.iter_mut() {
-        match dev.name.as_str() {
-            "disk" => {
-                if let Some(p) = plan.disks.get(disk_i) {
-                    set_runtime_identity(dev, &p.alias, p.pci_addr.as_ref());
+        let kind = dev.name.to_string();
+        let nth = {
+            let n = seen.entry(kind.clone()).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        if matches!(kind.as_str(), "serial" | "console" | "channel" | "parallel")
+            && dev.attr("type") == Some("tcp")
+        {
+            // Without TLS configured for chardevs, a running TCP chardev says so.
+            if let Some(src) = dev.child_mut("source") {
+                if src.attr("tls").is_none() {
+                    src.set_attr("tls", "no");
                 }
+            }
+        }
+        let alias = match kind.as_str() {
+            "disk" => {
                 // The storage node index (`libvirt-N-*`) and an empty backing chain.
                 if let Some(src) = dev.child_mut("source") {
-                    src.set_attr("index", &(total_disks - disk_i).to_string());
+                    src.set_attr("index", &(total_disks - nth).to_string());
                     if dev.child("backingStore").is_none() {
                         dev.children.push(Element::new("backingStore"));
                     }
@@ -886,43 +892,192 @@ pub fn annotate_live(def: &mut DomainDef, plan: &PlannedDevices) {
                     // An empty drive has no format while running.
                     driver.remove_attr("type");
                 }
-                disk_i += 1;
+                disk_aliases.get(nth).cloned().flatten()
             }
-            "controller" => {
-                let index = dev.attr("index").unwrap_or("0").to_string();
-                let alias = match (dev.attr("type").unwrap_or(""), index.as_str()) {
-                    ("usb", "0") => "usb".to_string(),
-                    ("ide", "0") => "ide".to_string(),
-                    ("pci", i) => {
-                        let root = dev.attr("model") == Some("pcie-root");
-                        format!("{}.{i}", if root { "pcie" } else { "pci" })
+            "controller" => Some(controller_alias(dev, pcie_root)),
+            "interface" => Some(format!("net{nth}")),
+            "serial" => Some(format!("serial{nth}")),
+            "console" => match dev.child_attr("target", "type").unwrap_or("serial") {
+                "serial" => Some(format!(
+                    "serial{}",
+                    dev.child_attr("target", "port").unwrap_or("0")
+                )),
+                _ => Some(format!("console{nth}")),
+            },
+            "channel" => {
+                if let Some(target) = dev.child_mut("target") {
+                    if target.attr("type") == Some("virtio") && target.attr("state").is_none() {
+                        target.set_attr("state", "disconnected");
                     }
-                    (kind, i) => format!("{kind}{i}"),
-                };
-                set_runtime_identity(dev, &alias, None);
-            }
-            "input" => {
-                set_runtime_identity(dev, &format!("input{input_i}"), None);
-                input_i += 1;
-            }
-            "interface" => {
-                if let Some(p) = plan.nets.get(net_i) {
-                    set_runtime_identity(dev, &p.alias, p.pci_addr.as_ref());
                 }
-                net_i += 1;
+                Some(format!("channel{nth}"))
             }
-            "serial" => {
-                set_runtime_identity(dev, &format!("serial{serial_i}"), None);
-                serial_i += 1;
-            }
-            "console" if dev.child_attr("target", "type").unwrap_or("serial") == "serial" => {
-                set_runtime_identity(dev, "serial0", None);
-            }
-            "memballoon" if plan.balloon.is_some() => {
-                set_runtime_identity(dev, "balloon0", plan.balloon_addr.as_ref());
-            }
-            _ => {}
+            "input" | "sound" | "video" | "watchdog" | "rng" => Some(format!("{kind}{nth}")),
+            "memballoon" if dev.attr("model") == Some("virtio") => Some("balloon0".to_string()),
+            _ => None,
+        };
+        if let Some(alias) = alias {
+            set_runtime_identity(dev, &alias, None);
         }
+    }
+}
+
+// ------------------------------------------------------------------ from the definition
+//
+// Since define-time post-parse (crate::address) writes every PCI, drive, USB and
+// virtio-serial address into the definition, the command line and the live XML read the
+// placement from there rather than planning it again.
+
+/// Whether PCI bus 0 is a PCIe root complex (`pcie.0`) rather than `pci.0`.
+pub fn root_is_pcie(def: &DomainDef) -> bool {
+    def.devices_of("controller").any(|c| {
+        c.attr("type") == Some("pci")
+            && c.attr("index").and_then(parse_num).unwrap_or(0) == 0
+            && c.attr("model") == Some("pcie-root")
+    })
+}
+
+/// The PCI address a device has in the definition: `((bus name, slot, function),
+/// multifunction)`.
+pub fn pci_address_of(pcie_root: bool, dev: &Element) -> Option<(PciAddr, bool)> {
+    let a = dev
+        .child("address")
+        .filter(|a| a.attr("type") == Some("pci"))?;
+    let bus = a.attr("bus").and_then(parse_num).unwrap_or(0);
+    let slot = a.attr("slot").and_then(parse_num)?;
+    let func = a.attr("function").and_then(parse_num).unwrap_or(0);
+    let multifunction = a.attr("multifunction") == Some("on");
+    Some(((bus_name(pcie_root, bus), slot, func), multifunction))
+}
+
+/// The device's PCI address, which post-parse must have assigned.
+pub fn required_pci_address(pcie_root: bool, dev: &Element) -> Result<(PciAddr, bool)> {
+    pci_address_of(pcie_root, dev).ok_or_else(|| {
+        Error::internal(
+            ErrorDomain::Qemu,
+            format!("device <{}> has no PCI address", dev.name),
+        )
+    })
+}
+
+/// Appends `bus`, `multifunction` (when on) and `addr` for a device at `addr`.
+pub fn with_pci(props: Props, addr: &(PciAddr, bool)) -> Props {
+    let ((bus, slot, func), multifunction) = addr;
+    let props = props.s("bus", bus);
+    let props = if *multifunction {
+        props.b("multifunction", true)
+    } else {
+        props
+    };
+    props.s("addr", &pci_addr_text(*slot, *func))
+}
+
+/// Where disk number `pos` (in document order) sits, read from its address.
+pub fn disk_placement(def: &DomainDef, pos: usize) -> Result<Placed<BusKind>> {
+    let disk = def
+        .devices_of("disk")
+        .nth(pos)
+        .ok_or_else(|| Error::internal(ErrorDomain::Qemu, "disk not found"))?;
+    let pcie_root = root_is_pcie(def);
+    let (disk_boot, _) = boot_indexes(def);
+    let dev = disk.child_attr("target", "dev").unwrap_or("");
+    let index = disk_index(dev).unwrap_or(pos as u64);
+    let addr = drive_address4(disk);
+    let drive = |default: (u64, u64, u64, u64)| addr.unwrap_or(default);
+    let mut pci = None;
+    let (bus, alias) = match disk.child_attr("target", "bus").unwrap_or("ide") {
+        "virtio" => {
+            pci = Some(required_pci_address(pcie_root, disk)?);
+            (BusKind::Virtio, format!("virtio-disk{index}"))
+        }
+        "ide" => {
+            let (c, b, _, u) = drive((index / 4, (index % 4) / 2, 0, index % 2));
+            (BusKind::Ide { bus: b, unit: u }, format!("ide{c}-{b}-{u}"))
+        }
+        "sata" => {
+            let (c, b, _, u) = drive((index / 6, 0, 0, index % 6));
+            // q35's built-in AHCI is QEMU's "ide" bus.
+            let controller_id = if pcie_root && c == 0 {
+                "ide".to_string()
+            } else {
+                format!("sata{c}")
+            };
+            (
+                BusKind::Sata {
+                    controller_id,
+                    unit: u,
+                },
+                format!("sata{c}-{b}-{u}"),
+            )
+        }
+        "fdc" => {
+            let (c, b, _, u) = drive((0, 0, 0, index % 2));
+            (BusKind::Floppy { unit: u }, format!("fdc{c}-{b}-{u}"))
+        }
+        "scsi" => {
+            let ctrl = addr.map(|a| a.0).unwrap_or(index / 7);
+            let lun = controller_model(def, "scsi", ctrl) == Some("virtio-scsi");
+            let (c, b, t, u) = drive((ctrl, 0, 0, index % 7));
+            let alias = if lun {
+                format!("scsi{c}-{b}-{t}-{u}")
+            } else {
+                format!("scsi{c}-{b}-{u}")
+            };
+            (
+                BusKind::Scsi {
+                    controller_id: format!("scsi{c}"),
+                    bus: b,
+                    target: t,
+                    unit: u,
+                    lun,
+                },
+                alias,
+            )
+        }
+        other => {
+            return Err(Error::new(
+                ErrorDomain::Qemu,
+                ErrorCode::ConfigUnsupported,
+                format!("unsupported disk bus '{other}'"),
+            ))
+        }
+    };
+    Ok(Placed {
+        bus,
+        alias,
+        bootindex: disk_boot.get(pos).copied().flatten(),
+        pci_addr: pci.as_ref().map(|(a, _)| a.clone()),
+        multifunction: pci.is_some_and(|(_, m)| m),
+    })
+}
+
+/// Where network card number `pos` sits, read from its address.
+pub fn net_placement(def: &DomainDef, pos: usize) -> Result<Placed<()>> {
+    let iface = def
+        .devices_of("interface")
+        .nth(pos)
+        .ok_or_else(|| Error::internal(ErrorDomain::Qemu, "interface not found"))?;
+    let (_, net_boot) = boot_indexes(def);
+    let pci = required_pci_address(root_is_pcie(def), iface)?;
+    Ok(Placed {
+        bus: (),
+        alias: format!("net{pos}"),
+        bootindex: net_boot.get(pos).copied().flatten(),
+        pci_addr: Some(pci.0),
+        multifunction: pci.1,
+    })
+}
+
+/// libvirt's alias of a controller.
+pub fn controller_alias(dev: &Element, pcie_root: bool) -> String {
+    let index = dev.attr("index").and_then(parse_num).unwrap_or(0);
+    match (dev.attr("type").unwrap_or(""), index) {
+        ("usb", 0) => "usb".to_string(),
+        ("ide", 0) => "ide".to_string(),
+        // q35's built-in AHCI is QEMU's "ide" bus.
+        ("sata", 0) if pcie_root => "ide".to_string(),
+        ("pci", i) => bus_name(pcie_root && dev.attr("model") == Some("pcie-root"), i),
+        (kind, i) => format!("{kind}{i}"),
     }
 }
 

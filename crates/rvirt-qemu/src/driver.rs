@@ -45,6 +45,10 @@ pub struct Inner {
     emulators: Mutex<HashMap<PathBuf, Arc<EmulatorCaps>>>,
     next_id: AtomicI32,
     next_token: AtomicU64,
+    /// Where volume disks are looked up at start (see [`crate::volumes`]).
+    storage: Mutex<Option<Arc<dyn rvirt_core::StorageDriver>>>,
+    /// Autostart domains with volume disks, started once the storage driver is attached.
+    awaiting_storage: Mutex<Vec<Arc<DomainObj>>>,
     /// Held (flock) while this instance owns the run directory.
     _lock: std::fs::File,
 }
@@ -96,6 +100,8 @@ impl Inner {
             emulators: Mutex::new(HashMap::new()),
             next_id: AtomicI32::new(stored_id.max(1)),
             next_token: AtomicU64::new(1),
+            storage: Mutex::new(None),
+            awaiting_storage: Mutex::new(Vec::new()),
         });
         inner.load_configs();
         inner.reconnect_all();
@@ -310,6 +316,11 @@ impl Inner {
             let Some(def) = st.config.clone() else {
                 continue;
             };
+            // Volume disks need the storage driver, which connections attach after this.
+            if crate::volumes::has_volume_disks(&def) && self.storage().is_none() {
+                lock(&self.awaiting_storage).push(obj.clone());
+                continue;
+            }
             if let Err(e) = self.start(&obj, &mut st, def, false) {
                 tracing::warn!("failed to autostart {}: {}", obj.name, e.message);
             }
@@ -323,6 +334,29 @@ impl Inner {
     }
 
     // ---------------------------------------------------------------- start
+
+    /// Sets the storage driver volume disks are looked up through, then starts the
+    /// autostart domains that were waiting for it.
+    pub fn attach_storage(self: &Arc<Self>, storage: Arc<dyn rvirt_core::StorageDriver>) {
+        *lock(&self.storage) = Some(storage);
+        let waiting = std::mem::take(&mut *lock(&self.awaiting_storage));
+        for obj in waiting {
+            let mut st = obj.lock();
+            if !st.autostart || st.running.is_some() || obj.is_removed() {
+                continue;
+            }
+            let Some(def) = st.config.clone() else {
+                continue;
+            };
+            if let Err(e) = self.start(&obj, &mut st, def, false) {
+                tracing::warn!("failed to autostart {}: {}", obj.name, e.message);
+            }
+        }
+    }
+
+    pub(crate) fn storage(&self) -> Option<Arc<dyn rvirt_core::StorageDriver>> {
+        lock(&self.storage).clone()
+    }
 
     /// Starts `obj` with `def` as its live definition. The caller holds `st`.
     pub fn start(
@@ -341,7 +375,7 @@ impl Inner {
         self: &Arc<Self>,
         obj: &Arc<DomainObj>,
         st: &mut DomState,
-        def: DomainDef,
+        mut def: DomainDef,
         paused: bool,
         incoming: Option<std::fs::File>,
     ) -> Result<()> {
@@ -353,7 +387,9 @@ impl Inner {
         }
         let emulator = definition::emulator_of(&def).unwrap_or_default();
         let caps = self.caps_for(Path::new(&emulator))?;
-        check_disk_sources(&def)?;
+        let storage = self.storage();
+        let qemu_view = crate::volumes::translate_sources(&mut def, storage.as_deref())?;
+        check_disk_sources(&qemu_view)?;
         let id = self.allocate_id();
         let run_dir = self.paths.domain_run_dir(id, &def.name);
         let _ = std::fs::remove_dir_all(&run_dir);
@@ -376,6 +412,7 @@ impl Inner {
             obj,
             st,
             def,
+            &qemu_view,
             &caps,
             id,
             &run_dir,
@@ -399,6 +436,7 @@ impl Inner {
         obj: &Arc<DomainObj>,
         st: &mut DomState,
         mut def: DomainDef,
+        qemu_view: &DomainDef,
         caps: &EmulatorCaps,
         id: i32,
         run_dir: &Path,
@@ -412,7 +450,11 @@ impl Inner {
             tap_names: taps.to_vec(),
             kvm: def.virt_type == "kvm",
         };
-        let mut argv = command::build(&def, caps, &ctx)?;
+        // Runtime choices (display ports, channel sockets) go into both definitions.
+        let mut qemu_view = qemu_view.clone();
+        command::prepare_live(&mut [&mut def, &mut qemu_view], run_dir)?;
+        // Volume disks reach QEMU as the files or devices they were translated to.
+        let mut argv = command::build(&qemu_view, caps, &ctx)?;
         if incoming.is_some() {
             let at = argv
                 .iter()
@@ -472,11 +514,7 @@ impl Inner {
         };
         update_pty_paths(&qmp, &mut def);
         let disk_count = def.devices_of("disk").count();
-        if let Some(machine) = def.os.machine.clone() {
-            if let Ok(plan) = crate::devices::plan(&def, caps, &machine) {
-                crate::devices::annotate_live(&mut def, &plan);
-            }
-        }
+        crate::devices::annotate_live(&mut def);
         set_tap_targets(&mut def, taps);
         // Guests start with their maximum; the balloon takes them down to currentMemory.
         let balloon = def

@@ -175,10 +175,7 @@ fn attach_live(inner: &Inner, r: &mut Running, xml: &str, key: &DeviceKey) -> Re
                 .iter()
                 .any(|o| is_pci_ctrl(o) && o.attr("index") == d.attr("index"))
     });
-    let machine = new_def.os.machine.clone().unwrap_or_default();
-    let emulator = definition::emulator_of(&new_def).unwrap_or_default();
-    let caps = inner.caps_for(Path::new(&emulator))?;
-    let plan = devices::plan(&new_def, &caps, &machine)?;
+    // The merge gave the new device its addresses, as define-time post-parse does.
     match key {
         DeviceKey::Disk(_) => {
             let pos = new_def
@@ -191,16 +188,22 @@ fn attach_live(inner: &Inner, r: &mut Running, xml: &str, key: &DeviceKey) -> Re
                 .cloned()
                 .ok_or_else(|| qemu_err(ErrorCode::InternalError, "attached disk not found"))?;
             let mut only = new_def.clone();
-            only.devices = vec![disk.clone()];
-            crate::driver::check_disk_sources(&only)?;
-            let mut placed: Placed<devices::BusKind> = plan
-                .disks
-                .get(pos)
-                .cloned()
-                .ok_or_else(|| qemu_err(ErrorCode::InternalError, "disk was not placed"))?;
+            only.devices = vec![disk];
+            // A volume disk reaches QEMU as its file or device; its live XML keeps the volume.
+            let storage = inner.storage();
+            let qemu_view = crate::volumes::translate_sources(&mut only, storage.as_deref())?;
+            crate::driver::check_disk_sources(&qemu_view)?;
+            let (Some(disk), Some(qemu_disk)) = (only.devices.first(), qemu_view.devices.first())
+            else {
+                return Err(qemu_err(
+                    ErrorCode::InternalError,
+                    "attached disk not found",
+                ));
+            };
+            let mut placed: Placed<devices::BusKind> = devices::disk_placement(&new_def, pos)?;
             placed.bootindex = None;
             let node = r.next_node;
-            let blockdevs = command::disk_blockdevs(&disk, node)?;
+            let blockdevs = command::disk_blockdevs(qemu_disk, node)?;
             let mut added: Vec<String> = Vec::new();
             for props in &blockdevs {
                 let value = to_value(props)?;
@@ -215,7 +218,7 @@ fn attach_live(inner: &Inner, r: &mut Running, xml: &str, key: &DeviceKey) -> Re
                 }
                 added.push(node_name);
             }
-            let device = to_value(&command::disk_device(&disk, &placed, node)?)?;
+            let device = to_value(&command::disk_device(qemu_disk, &placed, node)?)?;
             if let Err(e) = monitor_command(r, "device_add", Some(device)) {
                 remove_nodes(r, &added);
                 return Err(e);
@@ -227,6 +230,7 @@ fn attach_live(inner: &Inner, r: &mut Running, xml: &str, key: &DeviceKey) -> Re
                 .filter(|d| d.name == "disk")
                 .nth(pos)
             {
+                *el = disk.clone();
                 devices::set_runtime_identity(el, &placed.alias, placed.pci_addr.as_ref());
                 if !blockdevs.is_empty() {
                     if let Some(src) = el.child_mut("source") {
@@ -255,10 +259,7 @@ fn attach_live(inner: &Inner, r: &mut Running, xml: &str, key: &DeviceKey) -> Re
                 .ok_or_else(|| {
                     qemu_err(ErrorCode::InternalError, "attached interface not found")
                 })?;
-            let mut placed =
-                plan.nets.get(pos).cloned().ok_or_else(|| {
-                    qemu_err(ErrorCode::InternalError, "interface was not placed")
-                })?;
+            let mut placed = devices::net_placement(&new_def, pos)?;
             // The first netN alias nobody uses (earlier detaches leave gaps).
             let used: Vec<&str> = old
                 .devices_of("interface")

@@ -1209,8 +1209,14 @@ impl HypervisorDriver for QemuDriver {
             } else {
                 stats & supported
             };
+            // A running guest's volume disks report the paths QEMU has open.
+            let storage = self.inner.storage();
+            let with_paths = st
+                .running
+                .as_ref()
+                .and_then(|_| crate::volumes::with_volume_paths(def, storage.as_deref()));
             let params = crate::stats::domain_record(
-                def,
+                with_paths.as_ref().unwrap_or(def),
                 (st.state, st.reason),
                 st.running.as_ref(),
                 wanted,

@@ -6,6 +6,7 @@
 //! own session and is followed over its QMP monitor; a status file per running guest lets a
 //! new driver instance take running guests over again.
 
+mod address;
 pub mod command;
 pub mod definition;
 pub mod devices;
@@ -23,6 +24,7 @@ pub mod process;
 pub mod qmp;
 pub mod save;
 pub mod stats;
+pub mod volumes;
 
 use std::sync::Arc;
 
@@ -150,6 +152,13 @@ impl QemuDriver {
 
     pub fn paths(&self) -> &DriverPaths {
         &self.inner.paths
+    }
+
+    /// The storage driver of this instance's connections: `<disk type='volume'>` sources
+    /// are looked up through it when a guest starts. The facade attaches it when it opens a
+    /// QEMU connection, as libvirt's QEMU driver reaches the storage driver of the daemon.
+    pub fn attach_storage(&self, storage: Arc<dyn rvirt_core::StorageDriver>) {
+        self.inner.attach_storage(storage);
     }
 
     /// The bus this driver's events go out on; other in-process drivers of the same

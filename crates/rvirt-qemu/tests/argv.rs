@@ -75,7 +75,9 @@ fn rvirt_argv(xml_file: &str, monitor: &str) -> Vec<String> {
     );
     let caps = Arc::new(fixture_caps());
     let for_caps = caps.clone();
-    let def = definition::parse(&xml, false, &move |_p: &Path| Ok(for_caps.clone())).unwrap();
+    let mut def = definition::parse(&xml, false, &move |_p: &Path| Ok(for_caps.clone())).unwrap();
+    // libvirtd's first auto-ported display got 5900.
+    command::prepare_live_with(&mut [&mut def], Path::new("/run/x"), &mut || Ok(5900)).unwrap();
     let ctx = CommandContext {
         monitor_socket: PathBuf::from(monitor),
         tap_names: def.devices_of("interface").map(|_| None).collect(),
@@ -165,6 +167,95 @@ fn q35_root_ports_bridge_scsi_sata_cdrom_e1000_socket_serials() {
     );
 }
 
+/// i440fx with every device family of a desktop guest: an EHCI with UHCI companions, a
+/// virtio-serial controller with the guest agent and pty/file/tcp/null channels, a
+/// virtio console, USB and virtio input, auto-ported VNC, VGA, three sound cards, the
+/// i6300esb watchdog, a floppy, the balloon and a virtio RNG.
+#[test]
+fn pc_desktop_devices() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref4-pc-devices.xml", monitor),
+        &libvirt_argv(
+            "ref4-pc-devices.libvirt-args",
+            monitor,
+            &["/tmp/ref/ga.sock", "/tmp/ref/ch.log"],
+        ),
+    );
+}
+
+/// q35: the same families on root ports and the PCIe-to-PCI bridge, an ISA floppy
+/// controller, virtio-vga, HDA codecs, ib700, an RNG with a rate, a fixed VNC port.
+#[test]
+fn q35_desktop_devices() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref5-q35-devices.xml", monitor),
+        &libvirt_argv(
+            "ref5-q35-devices.libvirt-args",
+            monitor,
+            &["/tmp/ref/ga5.sock"],
+        ),
+    );
+}
+
+/// Two QXL cards (the primary one VGA-compatible), qemu-xhci on i440fx, ich9 sound.
+#[test]
+fn pc_qxl_xhci_ich9_ib700() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref6-pc-video.xml", monitor),
+        &libvirt_argv("ref6-pc-video.libvirt-args", monitor, &[]),
+    );
+}
+
+/// q35 with EHCI companions on the root bus, a second USB controller, two virtio-serial
+/// controllers (ports given), a virtio console, cirrus, the builtin RNG backend.
+#[test]
+fn q35_usb2_virtio_serial_cirrus() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref7-q35-cirrus.xml", monitor),
+        &libvirt_argv("ref7-q35-cirrus.libvirt-args", monitor, &[]),
+    );
+}
+
+/// A PCI bridge, nec-xhci, two virtio consoles, the guest agent on a socket the driver
+/// names, VNC on IPv6 loopback, virtio-vga plus a secondary virtio-gpu, a dumping
+/// watchdog, an RNG rate without a period, balloon options.
+#[test]
+fn pc_bridge_consoles_ipv6_vnc_virtio_gpu() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref8-pc-variants.xml", monitor),
+        &libvirt_argv(
+            "ref8-pc-variants.libvirt-args",
+            monitor,
+            &["/run/x/channel.org.qemu.guest_agent.0"],
+        ),
+    );
+}
+
+/// VMware SVGA, VNC with a websocket, share policy and keymap, ib700 injecting an NMI.
+#[test]
+fn pc_vmvga_vnc_options() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref9-pc-vmvga.xml", monitor),
+        &libvirt_argv("ref9-pc-vmvga.libvirt-args", monitor, &[]),
+    );
+}
+
+/// bochs-display, VNC on every address, a shutdown watchdog behind the PCIe bridge.
+#[test]
+fn q35_bochs_vnc_any_address() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref10-q35-bochs.xml", monitor),
+        &libvirt_argv("ref10-q35-bochs.libvirt-args", monitor, &[]),
+    );
+}
+
 #[test]
 fn chardev_backends() {
     let el = |xml: &str| {
@@ -239,7 +330,18 @@ fn kvm_refused_when_unusable() {
 /// controllers, inputs, audio, serial targets) and the PCI addresses it assigns.
 #[test]
 fn stored_definition_matches_libvirtd() {
-    for case in ["ref1", "ref2-q35", "ref3"] {
+    for case in [
+        "ref1",
+        "ref2-q35",
+        "ref3",
+        "ref4-pc-devices",
+        "ref5-q35-devices",
+        "ref6-pc-video",
+        "ref7-q35-cirrus",
+        "ref8-pc-variants",
+        "ref9-pc-vmvga",
+        "ref10-q35-bochs",
+    ] {
         let xml = std::fs::read_to_string(data(&format!("{case}.xml")))
             .unwrap()
             .replace(
@@ -259,46 +361,172 @@ fn stored_definition_matches_libvirtd() {
     }
 }
 
-/// The live XML of a running guest (aliases, storage node indexes, PCI addresses) matches
-/// libvirtd's, apart from what rvirt does not do yet: cgroup partitions, the DAC security
-/// label and the CPU features QEMU reports after start.
+/// The live XML of a running guest (aliases, storage node indexes, PCI addresses, the
+/// VNC port and listen address, channel states) matches libvirtd's, apart from what rvirt
+/// does not do yet: cgroup partitions, the DAC security label and the CPU features QEMU
+/// reports after start. Pseudo-terminal names, which QEMU picks, are left out.
 #[test]
 fn live_definition_matches_libvirtd() {
-    let xml = std::fs::read_to_string(data("ref1.xml")).unwrap().replace(
-        "<devices>",
-        "<devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>",
-    );
+    for case in [
+        "ref1",
+        "ref4-pc-devices",
+        "ref5-q35-devices",
+        "ref6-pc-video",
+        "ref7-q35-cirrus",
+        "ref8-pc-variants",
+        "ref9-pc-vmvga",
+        "ref10-q35-bochs",
+    ] {
+        let xml = std::fs::read_to_string(data(&format!("{case}.xml")))
+            .unwrap()
+            .replace(
+                "<devices>",
+                "<devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>",
+            );
+        let caps = Arc::new(fixture_caps());
+        let for_caps = caps.clone();
+        let mut def =
+            definition::parse(&xml, false, &move |_p: &Path| Ok(for_caps.clone())).unwrap();
+        command::prepare_live_with(&mut [&mut def], Path::new("/run/x"), &mut || Ok(5900)).unwrap();
+        rvirt_qemu::devices::annotate_live(&mut def);
+        let theirs = std::fs::read_to_string(data(&format!("{case}.libvirt-live.xml")))
+            .unwrap()
+            // Channel sockets libvirt names live in its channel directory, rvirt's in the
+            // guest's run directory.
+            .replace(
+                "/var/lib/libvirt/qemu/channel/target/domain-1-rvq-ref8/",
+                "/run/x/channel.",
+            );
+        // The guests were the first, second... that libvirtd started.
+        let id = theirs
+            .split("id='")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        def.id = Some(id.parse().unwrap());
+        let ours = def.format(Default::default());
+        let ours = normalise_live(&ours, &["cpu"]);
+        let theirs = normalise_live(&theirs, &["cpu", "resource", "seclabel"]);
+        for (n, (a, b)) in ours.lines().zip(theirs.lines()).enumerate() {
+            assert_eq!(a, b, "{case}: line {n} differs\nrvirt:\n{ours}");
+        }
+        assert_eq!(ours, theirs, "{case}");
+    }
+}
+
+/// A live document without the top-level blocks `names` and the pty names QEMU chose.
+fn normalise_live(doc: &str, names: &[&str]) -> String {
+    let mut out = String::new();
+    let mut skip: Option<String> = None;
+    for line in doc.lines() {
+        if let Some(end) = &skip {
+            if line.trim_start().starts_with(end.as_str()) {
+                skip = None;
+            }
+            continue;
+        }
+        if let Some(name) = names.iter().find(|n| line.starts_with(&format!("  <{n}"))) {
+            if !line.ends_with("/>") {
+                skip = Some(format!("</{name}>"));
+            }
+            continue;
+        }
+        if line.contains("<source path='/dev/pts/") {
+            continue;
+        }
+        let line = match line.find(" tty='/dev/pts/") {
+            Some(at) => {
+                let end = line[at + 6..].find('\'').map(|e| at + 6 + e + 1).unwrap();
+                format!("{}{}", &line[..at], &line[end..])
+            }
+            None => line.to_string(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Devices rvirt cannot start yet are refused with libvirt's "unsupported configuration"
+/// code before QEMU runs, never silently left out.
+#[test]
+fn unsupported_devices_are_refused() {
+    for devices in [
+        "<graphics type='spice'/>",
+        "<graphics type='vnc'/><graphics type='vnc'/>",
+        "<graphics type='vnc' autoport='yes' passwd='secret'/>",
+        "<sound model='sb16'/>",
+        "<rng model='virtio'><backend model='egd' type='pty'/></rng>",
+        "<audio id='1' type='pulseaudio'/>",
+    ] {
+        let doc = format!(
+            "<domain type='qemu'><name>u</name><memory>65536</memory><os><type arch='x86_64'>hvm</type></os>\
+             <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>{devices}</devices></domain>"
+        );
+        let caps = Arc::new(fixture_caps());
+        let for_caps = caps.clone();
+        let Ok(mut def) = definition::parse(&doc, false, &move |_p: &Path| Ok(for_caps.clone()))
+        else {
+            continue;
+        };
+        let ctx = CommandContext {
+            monitor_socket: PathBuf::from("/m"),
+            tap_names: Vec::new(),
+            kvm: false,
+        };
+        let built =
+            command::prepare_live_with(&mut [&mut def], Path::new("/run/x"), &mut || Ok(5900))
+                .and_then(|_| command::build(&def, &caps, &ctx));
+        let err = built.expect_err(devices);
+        assert_eq!(
+            err.code,
+            rvirt_core::ErrorCode::ConfigUnsupported,
+            "{devices}: {err:?}"
+        );
+    }
+}
+
+/// A restarted daemon takes a running guest over from its status file (the live XML,
+/// parsed as live): the display port the guest got and its channel sockets survive.
+#[test]
+fn status_xml_keeps_runtime_choices() {
+    let xml = std::fs::read_to_string(data("ref8-pc-variants.xml"))
+        .unwrap()
+        .replace("autoport='no'", "autoport='yes'")
+        .replace(
+            "<devices>",
+            "<devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>",
+        );
     let caps = Arc::new(fixture_caps());
     let for_caps = caps.clone();
     let mut def = definition::parse(&xml, false, &move |_p: &Path| Ok(for_caps.clone())).unwrap();
-    let plan = rvirt_qemu::devices::plan(&def, &caps, def.os.machine.as_deref().unwrap()).unwrap();
-    rvirt_qemu::devices::annotate_live(&mut def, &plan);
-    def.id = Some(1);
-    let ours = def.format(Default::default());
-    let drop_blocks = |doc: &str, names: &[&str]| -> String {
-        let mut out = String::new();
-        let mut skip: Option<String> = None;
-        for line in doc.lines() {
-            if let Some(end) = &skip {
-                if line.trim_start().starts_with(end.as_str()) {
-                    skip = None;
-                }
-                continue;
-            }
-            if let Some(name) = names.iter().find(|n| line.starts_with(&format!("  <{n}"))) {
-                if !line.ends_with("/>") {
-                    skip = Some(format!("</{name}>"));
-                }
-                continue;
-            }
-            out.push_str(line);
-            out.push('\n');
-        }
-        out
+    command::prepare_live_with(&mut [&mut def], Path::new("/run/x"), &mut || Ok(5903)).unwrap();
+    rvirt_qemu::devices::annotate_live(&mut def);
+    let status = def.format(rvirt_xml::domain::FormatOptions {
+        inactive: false,
+        secure: true,
+        migratable: false,
+    });
+    let again = rvirt_xml::domain::DomainDef::parse_with_default_arch(
+        &status,
+        rvirt_xml::domain::ParseOptions { live: true },
+        Some("x86_64"),
+    )
+    .unwrap();
+    let ctx = CommandContext {
+        monitor_socket: PathBuf::from("/m"),
+        tap_names: Vec::new(),
+        kvm: false,
     };
-    let theirs = std::fs::read_to_string(data("ref1.libvirt-live.xml")).unwrap();
     assert_eq!(
-        drop_blocks(&ours, &["cpu"]),
-        drop_blocks(&theirs, &["cpu", "resource", "seclabel"])
+        command::build(&def, &caps, &ctx).unwrap(),
+        command::build(&again, &caps, &ctx).unwrap()
+    );
+    let text = again.format(Default::default());
+    assert!(
+        text.contains("<graphics type='vnc' port='5903' autoport='yes' listen='::1'>"),
+        "{text}"
     );
 }

@@ -143,7 +143,7 @@ fn read_only_connections_refuse_changes() {
     };
     let uri = ConnectUri::parse(&format!(
         "test+unix:///default?socket={}",
-        daemon.socket_ro()
+        daemon.socket_ro().display()
     ))
     .unwrap();
     let ro = RemoteDriver::open(&uri, true).unwrap();
@@ -379,7 +379,7 @@ fn volume_upload_and_download_streams() {
     let Some(daemon) = common::daemon_or_skip("volume_upload_and_download_streams") else {
         return;
     };
-    let uri = format!("qemu+unix:///system?socket={}", daemon.socket());
+    let uri = daemon.qemu_uri();
     let c = Connect::open(Some(&uri)).unwrap();
     let pool_dir = daemon.dir().join("pool");
     std::fs::create_dir(&pool_dir).unwrap();
@@ -542,7 +542,7 @@ fn ext_transport_through_a_relay_command() {
     let relay = daemon.dir().join("relay.sh");
     std::fs::write(
         &relay,
-        format!("#!/bin/sh\nexec nc -U '{}'\n", daemon.socket()),
+        format!("#!/bin/sh\nexec nc -U '{}'\n", daemon.socket().display()),
     )
     .unwrap();
     std::fs::set_permissions(&relay, std::fs::Permissions::from_mode(0o755)).unwrap();

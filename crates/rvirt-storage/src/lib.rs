@@ -22,8 +22,6 @@ pub mod fsutil;
 pub mod logical;
 pub mod probe;
 pub mod stream;
-pub mod transfer;
 pub mod volume;
 
 pub use driver::StorageDriver;
-pub use transfer::{download_to_file, upload_file, Progress};

@@ -21,4 +21,5 @@ pub mod storage;
 pub mod testdriver;
 pub mod xmltree;
 
+mod entities;
 mod wellformed;

@@ -28,10 +28,21 @@ pub fn parse_document<'a>(
             format!("document exceeds {MAX_DOCUMENT_BYTES} bytes"),
         ));
     }
+    // Internal entities expand as libxml2 expands them, once their total is known to stay
+    // within the size limit.
+    if let Err(found) = crate::entities::check(xml, MAX_DOCUMENT_BYTES) {
+        let diagnostic = Diagnostic {
+            message: "Detected an entity reference loop".into(),
+            offset: found.offset,
+        };
+        return Err(Error::raw(
+            err_domain,
+            ErrorCode::XmlDetail,
+            wellformed::render(xml, context, &diagnostic),
+        ));
+    }
     let opts = ParsingOptions {
-        // A doctype is fine (libxml2 accepts one); entity declarations are not, because
-        // roxmltree would expand them without an amplification bound.
-        allow_dtd: !xml.contains("<!ENTITY"),
+        allow_dtd: true,
         nodes_limit: MAX_NODES,
     };
     let doc = Document::parse_with_options(xml, opts).map_err(|e| {

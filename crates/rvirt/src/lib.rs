@@ -4,6 +4,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+pub mod transfer;
+
 pub use rvirt_core as core;
 pub use rvirt_core::*;
 
@@ -108,6 +110,10 @@ impl Connect {
     /// and rvirt's storage driver for the same instance.
     pub fn from_qemu(uri: String, readonly: bool, qemu: Arc<rvirt_qemu::QemuDriver>) -> Connect {
         let storage = qemu_storage(&qemu);
+        if let Some(storage) = &storage {
+            // Guests' `<disk type='volume'>` sources are looked up through it at start.
+            qemu.attach_storage(storage.clone());
+        }
         let mut conn = Self::from_full(uri, readonly, qemu);
         conn.nodedev = host_node_devices();
         if let Some(storage) = storage {

@@ -13,97 +13,15 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-fn skip_or_fail(why: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("required for this test under CI: {why}");
-    }
-    eprintln!("note: skipping: {why}");
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
+use rvirt_testkit::{is_root, skip_or_fail, Libvirtd};
 
 /// A binary of another workspace crate, built into the same profile directory.
 fn workspace_bin(name: &str) -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let path = exe.parent()?.parent()?.join(name);
     path.exists().then_some(path)
-}
-
-/// A libvirtd this test started; killed (by its pid) when dropped.
-struct Libvirtd {
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl Libvirtd {
-    fn socket(&self) -> PathBuf {
-        self.dir.path().join("libvirt-sock")
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("libvirtd.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Libvirtd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_libvirtd() -> Result<Libvirtd, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let conf = dir.path().join("libvirtd.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "unix_sock_dir = \"{}\"\nauth_unix_rw = \"none\"\nauth_unix_ro = \"none\"\n",
-            dir.path().display()
-        ),
-    )
-    .map_err(|e| e.to_string())?;
-    std::fs::create_dir_all("/run/libvirt").map_err(|e| e.to_string())?;
-    let log = std::fs::File::create(dir.path().join("libvirtd.log")).map_err(|e| e.to_string())?;
-    // A system libvirtd may hold its drivers' locks under /run/libvirt: ours gets a private
-    // /run/libvirt, and empty autostart directories so it starts no networks, pools or guests.
-    let script = "set -e\n\
-        mount -t tmpfs tmpfs /run/libvirt\n\
-        for d in /etc/libvirt/qemu/autostart /etc/libvirt/qemu/networks/autostart \\\n\
-                 /etc/libvirt/storage/autostart; do\n\
-            if [ -d \"$d\" ]; then mount -t tmpfs tmpfs \"$d\"; fi\n\
-        done\n\
-        exec libvirtd -f \"$0\" -p \"$1\"\n";
-    let child = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", script])
-        .arg(&conf)
-        .arg(dir.path().join("libvirtd.pid"))
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("libvirtd: {e}"))?;
-    let mut daemon = Libvirtd { child, dir };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = daemon.child.try_wait() {
-            return Err(format!("libvirtd exited: {status}: {}", daemon.log()));
-        }
-        if daemon.socket().exists() && run("virsh", &uri(&daemon.socket()), &["nodedev-list"]).1 {
-            return Ok(daemon);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    Err(format!("libvirtd did not come up: {}", daemon.log()))
 }
 
 fn uri(socket: &Path) -> String {
@@ -137,7 +55,7 @@ fn host_devices_through_rvirtd_match_libvirtd() {
     let Some(rvirt) = workspace_bin("rvirt") else {
         return skip_or_fail("the rvirt binary (cargo build -p rvirt-cli)");
     };
-    let libvirtd = match start_libvirtd() {
+    let libvirtd = match Libvirtd::start() {
         Ok(d) => d,
         Err(e) => return skip_or_fail(&format!("a working libvirtd: {e}")),
     };

@@ -2,156 +2,16 @@
 //! crash (`kill -9`) and a new daemon taking the running guest over.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const MARKER: &str = "RVIRT-GUEST-READY";
+use common::Daemon;
+use rvirt_testkit::{have_tool, marker_count, qemu_pids_for, skip_or_fail, wait_for, TestGuest};
+
 const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
-const SOCKET_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Under CI a missing prerequisite fails the test; elsewhere it is skipped with a note.
-fn prerequisite_missing(what: &str) -> bool {
-    if in_ci() {
-        panic!("{what}");
-    }
-    eprintln!("note: {what}; skipping the QEMU end-to-end test");
-    true
-}
-
-fn tool_exists(name: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
-        || Path::new("/usr/bin").join(name).is_file()
-}
-
-struct Guest {
-    kernel: PathBuf,
-    initrd: PathBuf,
-}
-
-fn build_test_guest() -> Result<Guest, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-test-guest.sh");
-    let mut cmd = Command::new("sh");
-    cmd.arg(&script);
-    if let Ok(dir) = std::env::var("RVIRT_TEST_GUEST_CACHE") {
-        cmd.arg(dir);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "build-test-guest.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let get = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(PathBuf::from)
-            .ok_or_else(|| format!("build-test-guest.sh printed no {key}: {text}"))
-    };
-    Ok(Guest {
-        kernel: get("kernel=")?,
-        initrd: get("initrd=")?,
-    })
-}
-
-fn guest_xml(name: &str, guest: &Guest, console: &Path) -> String {
-    format!(
-        "<domain type='qemu'>
-  <name>{name}</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>{kernel}</kernel>
-    <initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    <serial type='file'>
-      <source path='{console}'/>
-    </serial>
-  </devices>
-</domain>
-",
-        kernel = guest.kernel.display(),
-        initrd = guest.initrd.display(),
-        console = console.display(),
-    )
-}
-
-/// Polls `cond` every 100 ms until it holds or `timeout` passes.
-fn wait_for(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn marker_count(console: &Path) -> usize {
-    std::fs::read_to_string(console)
-        .map(|t| t.matches(MARKER).count())
-        .unwrap_or(0)
-}
-
-/// One `rvirtd --root ROOT` process; its stderr is appended to `ROOT/rvirtd-N.log`.
-struct Daemon {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn start(root: &Path, generation: u32) -> Daemon {
-        let log = root.join(format!("rvirtd-{generation}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_rvirtd"))
-            .arg("--root")
-            .arg(root)
-            .env_remove("LIBVIRT_DEFAULT_URI")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut daemon = Daemon { child, log };
-        // A crashed daemon leaves its socket file behind, so wait until it accepts.
-        let socket = root.join("run/libvirt-sock");
-        let up = wait_for(SOCKET_TIMEOUT, || {
-            matches!(daemon.child.try_wait(), Ok(None)) && UnixStream::connect(&socket).is_ok()
-        });
-        assert!(
-            up,
-            "rvirtd did not accept on {} within {SOCKET_TIMEOUT:?}; log:\n{}",
-            socket.display(),
-            daemon.log_text()
-        );
-        daemon
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn kill_hard(&mut self) {
-        let _ = self.child.kill(); // SIGKILL
-        let _ = self.child.wait();
-    }
-}
 
 /// `virsh -c URI` against the test root.
 struct Virsh {
@@ -229,44 +89,18 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         if let Some(daemon) = self.daemon.as_mut() {
             if std::thread::panicking() {
-                eprintln!("rvirtd log:\n{}", daemon.log_text());
+                eprintln!("rvirtd log:\n{}", daemon.log());
             }
-            if matches!(daemon.child.try_wait(), Ok(None)) {
+            if daemon.is_running() {
                 let _ = self.virsh.run(&["destroy", &self.name]);
                 let _ = self.virsh.run(&["undefine", &self.name]);
             }
             daemon.kill_hard();
         }
-        for pid in qemu_pids_naming(&self.name) {
+        for pid in qemu_pids_for(&self.name) {
             let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
         }
     }
-}
-
-/// Live processes named `qemu-system*` whose command line mentions `name`.
-fn qemu_pids_naming(name: &str) -> Vec<u32> {
-    let mut pids = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
-            continue;
-        };
-        let args: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        let is_qemu = args.first().is_some_and(|a| {
-            a.rsplit('/')
-                .next()
-                .is_some_and(|b| b.starts_with("qemu-system"))
-        });
-        if is_qemu && args.iter().any(|a| a.contains(name)) {
-            pids.push(pid);
-        }
-    }
-    pids
 }
 
 fn wait_for_boot(console: &Path, count: usize, what: &str) {
@@ -280,20 +114,15 @@ fn wait_for_boot(console: &Path, count: usize, what: &str) {
 
 #[test]
 fn virsh_drives_a_qemu_guest_through_rvirtd() {
-    if !Path::new("/usr/bin/qemu-system-x86_64").exists() && !tool_exists("qemu-system-x86_64") {
-        prerequisite_missing("qemu-system-x86_64 is missing (apt-get install qemu-system-x86)");
-        return;
+    if !have_tool("qemu-system-x86_64") {
+        return skip_or_fail("qemu-system-x86_64 (apt-get install qemu-system-x86)");
     }
-    if !tool_exists("virsh") {
-        prerequisite_missing("virsh is missing (apt-get install libvirt-clients)");
-        return;
+    if !have_tool("virsh") {
+        return skip_or_fail("virsh (apt-get install libvirt-clients)");
     }
-    let guest = match build_test_guest() {
+    let guest = match TestGuest::build() {
         Ok(guest) => guest,
-        Err(e) => {
-            prerequisite_missing(&e);
-            return;
-        }
+        Err(e) => return skip_or_fail(&e),
     };
 
     let started = Instant::now();
@@ -305,7 +134,7 @@ fn virsh_drives_a_qemu_guest_through_rvirtd() {
     let name = format!("rvirt-e2e-{}", std::process::id());
     let console = tmp.path().join("console.log");
     let xml_path = tmp.path().join("guest.xml");
-    std::fs::write(&xml_path, guest_xml(&name, &guest, &console)).unwrap();
+    std::fs::write(&xml_path, guest.domain_xml(&name, &console, "")).unwrap();
 
     let virsh = Virsh {
         uri: format!(
@@ -318,7 +147,7 @@ fn virsh_drives_a_qemu_guest_through_rvirtd() {
             uri: virsh.uri.clone(),
         },
         name: name.clone(),
-        daemon: Some(Daemon::start(&root, 1)),
+        daemon: Some(Daemon::start_at(&root)),
     };
     step("rvirtd up");
 
@@ -363,15 +192,15 @@ fn virsh_drives_a_qemu_guest_through_rvirtd() {
     let _ = std::fs::remove_file(&console);
     virsh.ok(&["start", &name]);
     wait_for_boot(&console, 1, "third start");
-    let qemu_before = qemu_pids_naming(&name);
+    let qemu_before = qemu_pids_for(&name);
     assert_eq!(qemu_before.len(), 1, "one QEMU for {name}: {qemu_before:?}");
     cleanup.daemon.as_mut().unwrap().kill_hard();
     step("rvirtd killed with SIGKILL");
-    cleanup.daemon = Some(Daemon::start(&root, 2));
+    cleanup.daemon = Some(Daemon::start_at(&root));
     step("new rvirtd up");
     assert_eq!(virsh.domstate(&name), "running");
     assert_eq!(
-        qemu_pids_naming(&name),
+        qemu_pids_for(&name),
         qemu_before,
         "the new daemon must keep the same QEMU"
     );
@@ -390,8 +219,7 @@ fn virsh_drives_a_qemu_guest_through_rvirtd() {
     virsh.ok(&["shutdown", &name]);
     virsh.wait_state_reason(&name, "shut off (shutdown)", BOOT_TIMEOUT);
     assert!(
-        wait_for(Duration::from_secs(30), || qemu_pids_naming(&name)
-            .is_empty()),
+        wait_for(Duration::from_secs(30), || qemu_pids_for(&name).is_empty()),
         "QEMU still running after shutdown"
     );
     step("shut down through the new daemon");

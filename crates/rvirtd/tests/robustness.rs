@@ -229,7 +229,7 @@ fn connect_open_names() {
     decode_reply::<ConnectOpen>(&open_named(&mut c, Some("qemu:///system"))).unwrap();
     let t = c.call::<ConnectGetType>(&()).unwrap();
     assert_eq!(decode_reply::<ConnectGetType>(&t).unwrap().type_, "QEMU");
-    assert!(daemon.root.path().join("etc/qemu").exists());
+    assert!(daemon.root().join("etc/qemu").exists());
 }
 
 /// A small deterministic generator (xorshift), so failures reproduce.

@@ -9,24 +9,21 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Daemon;
+use rvirt_testkit::cli_cases::{self, normalise, run_with_timeout};
 
 fn cli_tests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../rvirt-cli/tests")
 }
 
 struct Case {
-    options: Vec<String>,
-    command: String,
-    /// `ARGV` lines: the command goes as separate words (virsh's argv form).
-    argv: bool,
+    case: cli_cases::Case,
     /// From this crate's `wire-cases.txt`: commands the rvirt CLI lacks, run with virsh only.
     virsh_only: bool,
 }
@@ -44,32 +41,16 @@ fn load_cases() -> Vec<Case> {
     cases
 }
 
+/// The cases of a case file, without `uri` lines (the URI differs by design).
 fn parse_cases(text: &str, virsh_only: bool) -> Vec<Case> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter(|l| {
-            !l.split(';')
+    cli_cases::parse_cases(text)
+        .into_iter()
+        .filter(|c| {
+            !c.command
+                .split(';')
                 .any(|cmd| cmd.split_whitespace().next() == Some("uri"))
         })
-        .map(|line| {
-            let mut options = Vec::new();
-            let (argv, mut rest) = match line.strip_prefix("ARGV ") {
-                Some(tail) => (true, tail.trim_start()),
-                None => (false, line),
-            };
-            while rest.starts_with('-') {
-                let (word, tail) = rest.split_once(' ').unwrap_or((rest, ""));
-                options.push(word.to_string());
-                rest = tail.trim_start();
-            }
-            Case {
-                options,
-                command: rest.to_string(),
-                argv,
-                virsh_only,
-            }
-        })
+        .map(|case| Case { case, virsh_only })
         .collect()
 }
 
@@ -97,15 +78,6 @@ fn virsh(uri: &str, case: &Case, tmp: &Path) -> Output {
 
 fn run_tool(program: &Path, uri: &str, case: &Case, tmp: &Path) -> Output {
     let data = cli_tests_dir().join("data");
-    let command = case
-        .command
-        .replace("@TMP@", &tmp.display().to_string())
-        .replace("@DATA@", &data.display().to_string());
-    let words: Vec<String> = if case.argv {
-        command.split_whitespace().map(str::to_string).collect()
-    } else {
-        vec![command.clone()]
-    };
     // In-process virsh (libvirt's own test driver) sometimes hangs after a save-type job
     // finishes: its job-watch loop misses the completion. Such a run is killed and repeated.
     // Runs against rvirtd get one attempt: a hang there is a failure.
@@ -116,75 +88,15 @@ fn run_tool(program: &Path, uri: &str, case: &Case, tmp: &Path) -> Output {
         (1, Duration::from_secs(60))
     };
     let name = program.display();
+    let command = &case.case.command;
     for _attempt in 0..attempts {
-        let mut cmd = Command::new(program);
-        cmd.arg("-c")
-            .arg(uri)
-            .args(&case.options)
-            .args(&words)
-            .current_dir(&data)
-            .env_remove("LIBVIRT_DEFAULT_URI")
-            .env("LC_ALL", "C")
-            .env("LANG", "C");
-        if let Some(out) = run_with_timeout(cmd, limit) {
+        let cmd = case.case.command(program, uri, tmp, &data);
+        if let Some(out) = run_with_timeout(cmd, limit).unwrap() {
             return out;
         }
         eprintln!("note: {name} -c {uri} timed out on `{command}`");
     }
     panic!("{name} -c {uri} timed out {attempts} time(s) on `{command}`");
-}
-
-fn run_with_timeout(mut cmd: Command, limit: Duration) -> Option<Output> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stderr.read_to_end(&mut buf);
-        buf
-    });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Some(Output {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    })
-}
-
-/// The test driver reports wall-clock time as CPU time: keep only its shape. rvirt's
-/// `version` adds a line of its own (`Using rvirt: X`), which virsh does not have: drop it.
-fn normalise(text: &str) -> String {
-    let mut out: Vec<String> = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with("Using rvirt: ")) {
-        match line.strip_prefix("CPU time:") {
-            Some(v) if v.trim().trim_end_matches('s').parse::<f64>().is_ok() => {
-                out.push("CPU time: <n>s".to_string())
-            }
-            _ => out.push(line.to_string()),
-        }
-    }
-    out.join("\n")
 }
 
 /// A run's stdout, normalised, with its temporary directory written as `@TMP@`.
@@ -206,10 +118,8 @@ fn difference(
         return None;
     }
     Some(format!(
-        "`{}{} {}`\n  {tool}: status {:?}\n{}\n  stderr: {}\n  virsh in-process: status {:?}\n{}\n  stderr: {}",
-        if case.argv { "ARGV " } else { "" },
-        case.options.join(" "),
-        case.command,
+        "`{}`\n  {tool}: status {:?}\n{}\n  stderr: {}\n  virsh in-process: status {:?}\n{}\n  stderr: {}",
+        case.case.line(),
         actual.status.code(),
         a_out,
         String::from_utf8_lossy(&actual.stderr).trim(),

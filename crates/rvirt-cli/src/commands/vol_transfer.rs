@@ -5,11 +5,11 @@ use std::fs::{File, OpenOptions};
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rvirt::transfer::{self, TransferError};
 use rvirt::{Error, StorageVolTransferFlags, Stream};
 
 use crate::ctl::{CmdResult, Ctl, Failure, OptAccess};
 use crate::lookup::{self, By};
-use crate::transfer::{self, TransferError};
 use crate::vsh::parser::ParsedCmd;
 use crate::vsh::spec::*;
 
@@ -76,7 +76,7 @@ fn progress_bar(total: u64) -> Option<ProgressBar> {
 /// Runs a copy and closes the stream as virsh does: errors abort it, success finishes it.
 fn run_copy(
     mut stream: Box<dyn Stream>,
-    copy: impl FnOnce(&mut dyn Stream) -> Result<(), TransferError>,
+    copy: impl FnOnce(&mut dyn Stream) -> Result<u64, TransferError>,
     copy_failed: String,
     close_failed: String,
 ) -> Result<(), Failure> {

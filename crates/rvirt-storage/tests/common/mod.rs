@@ -3,9 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use rvirt_core::{
     Error, Event, EventBus, EventFamily, ListStoragePoolsFlags, StorageDriver as _,
@@ -16,7 +15,7 @@ use rvirt_storage::StorageDriver;
 use serde_json::{json, Value};
 
 pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
+    rvirt_testkit::under_ci()
 }
 
 /// Whether qemu-img is installed; under CI its absence fails the test.
@@ -139,109 +138,23 @@ pub fn sha256(path: &Path) -> String {
         .to_string()
 }
 
-/// A reference libvirtd 9.0, started for one test in a private mount namespace (its own
-/// `/run/libvirt` and a copy of `/etc/libvirt` without pools or autostart networks) with
-/// its sockets in a temporary directory.
+/// A reference libvirtd 9.0 for one test (see rvirt-testkit), seeing none of the host's
+/// storage pools or domains.
 pub struct RefDaemon {
-    dir: tempfile::TempDir,
-    child: Child,
+    daemon: rvirt_testkit::Libvirtd,
     pub uri: String,
 }
 
 impl RefDaemon {
     /// Starts the daemon; `None` (with a note) when that is impossible here, a failure under CI.
     pub fn start() -> Option<RefDaemon> {
-        match Self::try_start() {
-            Ok(d) => Some(d),
-            Err(why) => {
-                assert!(
-                    !in_ci(),
-                    "reference libvirtd could not start under CI: {why}"
-                );
-                eprintln!("note: reference libvirtd not available ({why}); comparison skipped");
-                None
-            }
-        }
-    }
-
-    fn try_start() -> Result<RefDaemon, String> {
-        for tool in ["libvirtd", "unshare", "virsh"] {
-            if !Command::new("sh")
-                .args(["-c", &format!("command -v {tool}")])
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-            {
-                return Err(format!("{tool} not installed"));
-            }
-        }
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let d = dir.path().display().to_string();
-        std::fs::write(
-            dir.path().join("libvirtd.conf"),
-            format!("unix_sock_dir = \"{d}\"\nauth_unix_rw = \"none\"\nauth_unix_ro = \"none\"\n"),
-        )
-        .map_err(|e| e.to_string())?;
-        let script = format!(
-            "set -e\n\
-             mount --make-rprivate /\n\
-             mkdir -p {d}/etc {d}/run\n\
-             cp -a /etc/libvirt/. {d}/etc/\n\
-             rm -rf {d}/etc/storage {d}/etc/qemu/networks/autostart\n\
-             rm -f {d}/etc/qemu/*.xml\n\
-             mount --bind {d}/etc /etc/libvirt\n\
-             mount --bind {d}/run /run/libvirt 2>/dev/null || {{ mkdir -p /run/libvirt; mount --bind {d}/run /run/libvirt; }}\n\
-             exec libvirtd -f {d}/libvirtd.conf -p {d}/libvirtd.pid\n"
-        );
-        let log = std::fs::File::create(dir.path().join("log.txt")).map_err(|e| e.to_string())?;
-        let child = Command::new("unshare")
-            .args(["-m", "sh", "-c", &script])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        let sock = dir.path().join("libvirt-sock");
-        let uri = format!("qemu+unix:///system?socket={}", sock.display());
-        let mut daemon = RefDaemon { dir, child, uri };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if sock.exists()
-                && Command::new("virsh")
-                    .args(["-c", &daemon.uri, "pool-list", "--all"])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success())
-            {
-                return Ok(daemon);
-            }
-            if let Ok(Some(status)) = daemon.child.try_wait() {
-                let log =
-                    std::fs::read_to_string(daemon.dir.path().join("log.txt")).unwrap_or_default();
-                return Err(format!("libvirtd exited ({status}): {log}"));
-            }
-            if Instant::now() > deadline {
-                daemon.stop();
-                return Err("libvirtd did not answer within 20 s".into());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn stop(&mut self) {
-        // libvirtd replaced the shell (exec), so the child's pid is the daemon's.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let opts = rvirt_testkit::LibvirtdOptions {
+            private_config: true,
+            ..Default::default()
+        };
+        let daemon = rvirt_testkit::libvirtd_or_skip("reference libvirtd", &opts)?;
+        let uri = daemon.qemu_uri();
+        Some(RefDaemon { daemon, uri })
     }
 
     /// Runs a script of operations (see [`run_script`]) against the daemon with
@@ -267,7 +180,8 @@ impl RefDaemon {
 
 impl Drop for RefDaemon {
     fn drop(&mut self) {
-        self.stop();
+        // A clean stop, so the daemon's storage driver lets go of what it holds.
+        self.daemon.stop();
     }
 }
 

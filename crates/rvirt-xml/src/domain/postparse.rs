@@ -643,7 +643,7 @@ fn canonical_sets(def: &mut DomainDef) {
     {
         def.vcpu_placement.cpuset = Some(c);
     }
-    fn fix(el: &mut Element, key: &str) {
+    fn fix(el: &mut Element, key: &'static str) {
         if let Some(c) = el.attr(key).and_then(bitmap::canonical) {
             el.set_attr(key, &c);
         }

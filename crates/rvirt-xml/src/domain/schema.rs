@@ -214,15 +214,40 @@ const TIMER: Spec = node(
 const MEMO_LIMIT: usize = 4096;
 
 thread_local! {
-    /// Answers of [`resolve`] by full path. Each element is looked up when parsed, ordered
-    /// and printed, and resolving walks prefixes and special cases before its table lookup;
-    /// one hash lookup on the whole path is a good deal cheaper.
-    static MEMO: RefCell<HashMap<Box<str>, Option<&'static Spec>, FastNameHash>> =
+    /// Answers of [`resolve`] by full path, each with its node in [`EDGES`]. Each element is
+    /// looked up when parsed, ordered and printed, and resolving walks prefixes and special
+    /// cases before its table lookup; one hash lookup on the whole path is a good deal
+    /// cheaper.
+    static MEMO: RefCell<HashMap<Box<str>, Resolved, FastNameHash>> =
         RefCell::new(HashMap::default());
+    /// Per memo node, the children already met below it: walking a tree resolves a child
+    /// from its parent's node by its short name, without hashing the whole path.
+    static EDGES: RefCell<Vec<ChildEdges>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// A path's schema and its node.
+type Resolved = (Option<&'static Spec>, SpecNode);
+
+/// The children met below one node, by name.
+type ChildEdges = Vec<(Box<str>, Resolved)>;
+
+/// A path already resolved, as a handle for resolving its children quickly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpecNode(u32);
+
+impl SpecNode {
+    /// A path the memo does not hold (it was full): children resolve by full path.
+    const UNTRACKED: SpecNode = SpecNode(u32::MAX);
 }
 
 /// The schema of the element at `path`, or `None` when libvirt does not know it there.
 pub fn spec(path: &str) -> Option<&'static Spec> {
+    spec_node(path).0
+}
+
+/// [`spec`], with the path's node for [`child_spec`].
+pub(crate) fn spec_node(path: &str) -> Resolved {
     // `try_with` fails only while the thread is being torn down: resolve without the memo.
     MEMO.try_with(|memo| {
         if let Some(found) = memo.borrow().get(path) {
@@ -230,12 +255,56 @@ pub fn spec(path: &str) -> Option<&'static Spec> {
         }
         let found = resolve(path);
         let mut memo = memo.borrow_mut();
-        if memo.len() < MEMO_LIMIT {
-            memo.insert(path.into(), found);
+        if memo.len() >= MEMO_LIMIT {
+            return (found, SpecNode::UNTRACKED);
         }
-        found
+        let node = EDGES
+            .try_with(|edges| {
+                let mut edges = edges.borrow_mut();
+                edges.push(Vec::new());
+                SpecNode((edges.len() - 1) as u32)
+            })
+            .unwrap_or(SpecNode::UNTRACKED);
+        memo.insert(path.into(), (found, node));
+        (found, node)
     })
-    .unwrap_or_else(|_| resolve(path))
+    .unwrap_or_else(|_| (resolve(path), SpecNode::UNTRACKED))
+}
+
+/// The schema of the child `name` of the element at `parent`, whose full path is `path`.
+pub(crate) fn child_spec(
+    parent: SpecNode,
+    name: &str,
+    path: &str,
+) -> Resolved {
+    if parent == SpecNode::UNTRACKED {
+        return spec_node(path);
+    }
+    let known = EDGES
+        .try_with(|edges| {
+            let edges = edges.borrow();
+            edges
+                .get(parent.0 as usize)?
+                .iter()
+                .find(|(n, _)| **n == *name)
+                .map(|(_, resolved)| *resolved)
+        })
+        .ok()
+        .flatten();
+    if let Some(found) = known {
+        return found;
+    }
+    let found = spec_node(path);
+    // The memo bounds the nodes; each node's edges are bounded by the names met under it,
+    // which the memo bounds too (every edge leads to a memo entry).
+    if found.1 != SpecNode::UNTRACKED {
+        let _ = EDGES.try_with(|edges| {
+            if let Some(kids) = edges.borrow_mut().get_mut(parent.0 as usize) {
+                kids.push((name.into(), found));
+            }
+        });
+    }
+    found
 }
 
 fn resolve(path: &str) -> Option<&'static Spec> {
@@ -1087,7 +1156,7 @@ fn device_spec(rest: &str) -> Option<&'static Spec> {
                     "maxGrantFrames",
                     "maxEventChannels",
                 ],
-                &["model", "target", "driver", "master", "alias", "address"],
+                &["model", "target", "driver", "alias", "master", "address"],
             ),
         ),
         ("controller/model", node(&["name"], &[])),

@@ -3,31 +3,131 @@
 //! than by a dedicated struct. Parsing keeps only what the schema knows, as libvirt ignores
 //! unknown elements and attributes; formatting orders everything the way libvirt does.
 
+use std::borrow::{Borrow, Cow};
+use std::fmt;
+use std::ops::Deref;
+
 use roxmltree::Node;
 
-use super::schema::{spec, Spec};
+use super::schema::{child_spec, spec_node, Spec, SpecNode};
 use crate::writer::XmlWriter;
+
+/// An element or attribute name. Parsing keeps only names the schema knows, so nearly every
+/// name borrows the schema's static string: building and dropping a tree then allocates
+/// nothing for names, which was a large share of the parse cost.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Name(Cow<'static, str>);
+
+impl Name {
+    /// A name not known at compile time (allocates).
+    pub fn owned(name: impl Into<String>) -> Self {
+        Name(Cow::Owned(name.into()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&'static str> for Name {
+    fn from(name: &'static str) -> Self {
+        Name(Cow::Borrowed(name))
+    }
+}
+
+impl From<String> for Name {
+    fn from(name: String) -> Self {
+        Name(Cow::Owned(name))
+    }
+}
+
+impl From<Name> for String {
+    fn from(name: Name) -> Self {
+        name.0.into_owned()
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        **self == *other.0
+    }
+}
 
 /// One element: name, attributes (any order; formatting applies libvirt's), children, text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Element {
-    pub name: String,
-    pub attrs: Vec<(String, String)>,
+    pub name: Name,
+    pub attrs: Vec<(Name, String)>,
     pub children: Vec<Element>,
     /// Text content for leaf elements that carry a value (`<emulator>`, `<backend>`...).
     pub text: Option<String>,
 }
 
 impl Element {
-    pub fn new(name: &str) -> Self {
+    pub fn new(name: impl Into<Name>) -> Self {
         Element {
-            name: name.to_string(),
+            name: name.into(),
             ..Default::default()
         }
     }
 
     /// Builder: an attribute.
-    pub fn with_attr(mut self, key: &str, value: &str) -> Self {
+    pub fn with_attr(mut self, key: impl Into<Name>, value: &str) -> Self {
         self.set_attr(key, value);
         self
     }
@@ -47,7 +147,7 @@ impl Element {
     pub fn attr(&self, key: &str) -> Option<&str> {
         self.attrs
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| *k == key)
             .map(|(_, v)| v.as_str())
     }
 
@@ -55,15 +155,19 @@ impl Element {
         self.attr(key).is_some()
     }
 
-    pub fn set_attr(&mut self, key: &str, value: &str) {
-        match self.attrs.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value.to_string(),
-            None => self.attrs.push((key.to_string(), value.to_string())),
+    pub fn set_attr(&mut self, key: impl Into<Name>, value: &str) {
+        let key = key.into();
+        match self.attrs.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => {
+                slot.1.clear();
+                slot.1.push_str(value);
+            }
+            None => self.attrs.push((key, value.to_string())),
         }
     }
 
     pub fn remove_attr(&mut self, key: &str) -> Option<String> {
-        let pos = self.attrs.iter().position(|(k, _)| k == key)?;
+        let pos = self.attrs.iter().position(|(k, _)| *k == key)?;
         Some(self.attrs.remove(pos).1)
     }
 
@@ -76,7 +180,8 @@ impl Element {
     }
 
     /// The child with this name, created empty when missing.
-    pub fn child_or_insert(&mut self, name: &str) -> &mut Element {
+    pub fn child_or_insert(&mut self, name: impl Into<Name>) -> &mut Element {
+        let name = name.into();
         let pos = match self.children.iter().position(|c| c.name == name) {
             Some(p) => p,
             None => {
@@ -154,22 +259,28 @@ const REPEATABLE: &[&str] = &[
 /// Builds an element from the document, keeping what the schema for `path` knows.
 /// `path` is the element's path below `<domain>` (`devices/disk/source`).
 pub fn from_node(node: Node<'_, '_>, path: &str) -> Option<Element> {
-    let spec = spec(path)?;
     let mut path_buf = String::with_capacity(path.len() + 64);
     path_buf.push_str(path);
-    Some(from_node_with(node, &mut path_buf, spec))
+    from_node_at(node, &mut path_buf)
 }
 
 /// [`from_node`] with the path in a buffer that is extended in place and restored.
 pub(crate) fn from_node_at(node: Node<'_, '_>, path: &mut String) -> Option<Element> {
-    let spec = spec(path)?;
-    Some(from_node_with(node, path, spec))
+    let (spec, at) = spec_node(path);
+    let name = Name::owned(node.tag_name().name());
+    Some(from_node_named(node, path, (spec?, at), name))
 }
 
 /// `path` holds the element's own path on entry and on return; children's paths are built
-/// in it in place, so walking a tree allocates no path strings.
-fn from_node_with(node: Node<'_, '_>, path: &mut String, spec: &Spec) -> Element {
-    let mut el = Element::new(node.tag_name().name());
+/// in it in place, so walking a tree allocates no path strings. `name` is the element's
+/// name, resolved to the schema's own string when the parent's schema lists it.
+fn from_node_named(
+    node: Node<'_, '_>,
+    path: &mut String,
+    (spec, at): (&Spec, SpecNode),
+    name: Name,
+) -> Element {
+    let mut el = Element::new(name);
     // Upper bounds (what the schema drops is counted too), sparing regrowth. Elements with
     // children are the ones post-parse defaults add attributes to (a controller's index, a
     // device's address type), so they get room for a couple more.
@@ -187,27 +298,35 @@ fn from_node_with(node: Node<'_, '_>, path: &mut String, spec: &Spec) -> Element
             .reserve_exact(node.children().filter(|c| c.is_element()).count());
     }
     for a in node.attributes() {
-        if a.namespace().is_none() && spec.attrs.contains(&a.name()) {
-            el.attrs.push((a.name().to_string(), a.value().to_string()));
+        if a.namespace().is_some() {
+            continue;
+        }
+        if let Some(key) = spec.attrs.iter().find(|k| **k == a.name()) {
+            el.attrs.push((Name::from(*key), a.value().to_string()));
         }
     }
     let parent_len = path.len();
-    for child in node.children().filter(|c| c.is_element()) {
-        if child.tag_name().namespace().is_some() {
+    for element in node.children().filter(|c| c.is_element()) {
+        if element.tag_name().namespace().is_some() {
             continue;
         }
-        let name = child.tag_name().name();
-        if !spec.children.contains(&name) {
+        let name = element.tag_name().name();
+        let Some(name) = spec.children.iter().find(|n| **n == name).copied() else {
             continue;
-        }
+        };
         // libvirt reads the first of an element it expects once.
         if el.children.iter().any(|c| c.name == name) && !REPEATABLE.contains(&name) {
             continue;
         }
         path.push('/');
         path.push_str(name);
-        if let Some(child_spec) = super::schema::spec(path) {
-            el.children.push(from_node_with(child, path, child_spec));
+        if let (Some(child), child_at) = child_spec(at, name, path) {
+            el.children.push(from_node_named(
+                element,
+                path,
+                (child, child_at),
+                Name::from(name),
+            ));
         }
         path.truncate(parent_len);
     }
@@ -229,7 +348,7 @@ pub fn write(w: &mut XmlWriter, el: &Element, path: &str) {
     write_at(w, el, &mut path_buf);
 }
 
-/// [`write`] with the path in a buffer that children extend in place (see `from_node_with`).
+/// [`write`] with the path in a buffer that children extend in place (see `from_node_named`).
 pub(crate) fn write_at(w: &mut XmlWriter, el: &Element, path: &mut String) {
     write_with_lead(w, el, None, path);
 }
@@ -245,24 +364,43 @@ pub(crate) fn write_with_lead(
     lead: Option<&Element>,
     path: &mut String,
 ) {
-    let Some(spec) = spec(path) else {
-        return;
-    };
+    if let (Some(spec), at) = spec_node(path) {
+        write_known(w, el, lead, path, (spec, at));
+    }
+}
+
+/// [`write_with_lead`] for an element whose schema is resolved.
+fn write_known<'a>(
+    w: &mut XmlWriter,
+    el: &'a Element,
+    lead: Option<&Element>,
+    path: &mut String,
+    (spec, at): (&Spec, SpecNode),
+) {
     let mut inline: [(&str, Option<&str>); INLINE_ATTRS] = [("", None); INLINE_ATTRS];
     let mut spilled: Vec<(&str, Option<&str>)> = Vec::new();
     let mut count = 0;
-    for key in spec.attrs {
-        if let Some((k, v)) = el.attrs.iter().find(|(k, _)| k == key) {
-            let entry = (k.as_str(), Some(v.as_str()));
-            if count < INLINE_ATTRS {
-                inline[count] = entry;
-            } else {
-                if spilled.is_empty() {
-                    spilled.extend_from_slice(&inline);
-                }
-                spilled.push(entry);
+    let mut push = |entry: (&'a str, Option<&'a str>)| {
+        if count < INLINE_ATTRS {
+            inline[count] = entry;
+        } else {
+            if spilled.is_empty() {
+                spilled.extend_from_slice(&inline);
             }
-            count += 1;
+            spilled.push(entry);
+        }
+        count += 1;
+    };
+    if follows_order(el.attrs.iter().map(|(k, _)| k.as_str()), spec.attrs) {
+        // The usual case after parsing: attributes already stand in print order.
+        for (k, v) in &el.attrs {
+            push((k.as_str(), Some(v.as_str())));
+        }
+    } else {
+        for key in spec.attrs {
+            if let Some((k, v)) = el.attrs.iter().find(|(k, _)| k == key) {
+                push((k.as_str(), Some(v.as_str())));
+            }
         }
     }
     let attr_refs: &[(&str, Option<&str>)] = if count <= INLINE_ATTRS {
@@ -286,7 +424,9 @@ pub(crate) fn write_with_lead(
     let mut write_child = |w: &mut XmlWriter, child: &Element| {
         path.push('/');
         path.push_str(&child.name);
-        write_at(w, child, path);
+        if let (Some(child_spec), child_at) = child_spec(at, &child.name, path) {
+            write_known(w, child, None, path, (child_spec, child_at));
+        }
         path.truncate(parent_len);
     };
     if lead.is_none() && in_schema_order(el, spec) {
@@ -354,9 +494,13 @@ pub(crate) fn canonicalize_at(el: &mut Element, path: &mut String) {
         // Nothing to order: most elements are leaves like this, spare the schema lookup.
         return;
     }
-    let Some(spec) = spec(path) else {
-        return;
-    };
+    if let (Some(spec), at) = spec_node(path) {
+        canonicalize_known(el, path, (spec, at));
+    }
+}
+
+/// [`canonicalize_at`] for an element whose schema is resolved.
+fn canonicalize_known(el: &mut Element, path: &mut String, (spec, at): (&Spec, SpecNode)) {
     let attr_rank = |k: &str| {
         spec.attrs
             .iter()
@@ -379,9 +523,14 @@ pub(crate) fn canonicalize_at(el: &mut Element, path: &mut String) {
     }
     let parent_len = path.len();
     for c in el.children.iter_mut() {
+        if c.attrs.len() <= 1 && c.children.is_empty() {
+            continue;
+        }
         path.push('/');
         path.push_str(&c.name);
-        canonicalize_at(c, path);
+        if let (Some(child), child_at) = child_spec(at, &c.name, path) {
+            canonicalize_known(c, path, (child, child_at));
+        }
         path.truncate(parent_len);
     }
 }

@@ -6,60 +6,90 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A daemon running on a temporary root; stopped with SIGTERM when dropped.
+/// How long a daemon may take to accept connections after it is spawned.
+const STARTUP_LIMIT: Duration = Duration::from_secs(20);
+
+/// One `rvirtd --root ROOT` process; stopped with SIGTERM when dropped. Its stderr is
+/// appended to `ROOT/rvirtd.log`, so a daemon restarted on the same root keeps one log.
 pub struct Daemon {
     child: Option<Child>,
-    pub root: tempfile::TempDir,
+    root: PathBuf,
+    /// The root, when the daemon owns a temporary one.
+    _tmp: Option<tempfile::TempDir>,
 }
 
 impl Daemon {
+    /// A daemon on a fresh temporary root.
     pub fn start() -> Daemon {
         Self::start_with_config(None)
     }
 
-    /// Starts with `conf` written to `ROOT/etc/rvirtd.conf`.
+    /// A daemon on a fresh temporary root, with `conf` written to `ROOT/etc/rvirtd.conf`.
     pub fn start_with_config(conf: Option<&str>) -> Daemon {
-        let root = tempfile::tempdir().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
         if let Some(text) = conf {
-            std::fs::create_dir_all(root.path().join("etc")).unwrap();
-            std::fs::write(root.path().join("etc/rvirtd.conf"), text).unwrap();
+            std::fs::create_dir_all(tmp.path().join("etc")).unwrap();
+            std::fs::write(tmp.path().join("etc/rvirtd.conf"), text).unwrap();
         }
-        let log = std::fs::File::create(root.path().join("rvirtd.log")).unwrap();
+        let mut daemon = Self::start_at(tmp.path());
+        daemon._tmp = Some(tmp);
+        daemon
+    }
+
+    /// A daemon on `root`, which may hold state of an earlier daemon (one that crashed
+    /// leaves its socket files behind, so this waits until the new one accepts).
+    pub fn start_at(root: &Path) -> Daemon {
+        std::fs::create_dir_all(root).unwrap();
+        let log = std::fs::File::options()
+            .create(true)
+            .append(true)
+            .open(root.join("rvirtd.log"))
+            .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_rvirtd"))
             .arg("--root")
-            .arg(root.path())
+            .arg(root)
             .env_remove("LIBVIRT_DEFAULT_URI")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap();
-        let daemon = Daemon {
+        let mut daemon = Daemon {
             child: Some(child),
-            root,
+            root: root.to_path_buf(),
+            _tmp: None,
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !(daemon.socket().exists() && daemon.ro_socket().exists()) {
+        let deadline = Instant::now() + STARTUP_LIMIT;
+        while !(daemon.ro_socket().exists()
+            && std::os::unix::net::UnixStream::connect(daemon.socket()).is_ok())
+        {
             assert!(
-                Instant::now() < deadline,
-                "rvirtd did not create its sockets"
+                daemon.is_running() && Instant::now() < deadline,
+                "rvirtd did not accept on {}; log:\n{}",
+                daemon.socket().display(),
+                daemon.log()
             );
             std::thread::sleep(Duration::from_millis(10));
         }
         daemon
     }
 
+    /// Its `--root`.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// What the daemon wrote to stderr so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.root.path().join("rvirtd.log")).unwrap_or_default()
+        std::fs::read_to_string(self.root.join("rvirtd.log")).unwrap_or_default()
     }
 
     pub fn socket(&self) -> PathBuf {
-        self.root.path().join("run/libvirt-sock")
+        self.root.join("run/libvirt-sock")
     }
 
     pub fn ro_socket(&self) -> PathBuf {
-        self.root.path().join("run/libvirt-sock-ro")
+        self.root.join("run/libvirt-sock-ro")
     }
 
     /// `test+unix:///default?socket=...` for the read-write socket.
@@ -71,8 +101,28 @@ impl Daemon {
         format!("test+unix:///default?socket={}", self.ro_socket().display())
     }
 
+    /// `qemu+unix:///system?socket=...` for the read-write socket.
+    pub fn qemu_uri(&self) -> String {
+        format!("qemu+unix:///system?socket={}", self.socket().display())
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().unwrap().id()
+    }
+
+    /// Whether the process still runs.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// SIGKILL, as a crash: the daemon gets no chance to clean up.
+    pub fn kill_hard(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     /// Sends SIGTERM and waits; returns whether it exited successfully.
@@ -111,20 +161,15 @@ fn tool_works(program: &str, args: &[&str]) -> bool {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
+        .is_ok_and(|s| s.success())
 }
 
 /// Whether a tool the test needs is present; under CI a missing tool fails the test.
-fn require(what: &str, present: bool) -> bool {
-    if present {
-        return true;
+pub fn require(what: &str, present: bool) -> bool {
+    if !present {
+        rvirt_testkit::skip_or_fail(&format!("{what} is not installed"));
     }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{what} is required under CI");
-    }
-    eprintln!("note: {what} is not installed; skipping");
-    false
+    present
 }
 
 pub fn have_virsh() -> bool {

@@ -35,9 +35,6 @@ pub(super) fn canonical_address(addr: &mut Element) -> Result<()> {
             set_fmt(addr, "bus", |v| format!("0x{v:02x}"));
             set_fmt(addr, "slot", |v| format!("0x{v:02x}"));
             set_fmt(addr, "function", |v| format!("0x{v:x}"));
-            if addr.attr("multifunction") == Some("off") {
-                addr.remove_attr("multifunction");
-            }
             // An all-zero PCI address is "any address" and is printed bare.
             let zero = ["domain", "bus", "slot", "function"]
                 .iter()

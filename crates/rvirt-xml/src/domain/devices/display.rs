@@ -6,7 +6,8 @@ use super::{num, set_or_clear};
 use crate::domain::tree::Element;
 use crate::domain::DomainDef;
 
-pub(super) fn graphics_defaults(g: &mut Element) -> Result<()> {
+/// `live`: a running guest's document, whose auto-assigned VNC port is kept.
+pub(super) fn graphics_defaults(g: &mut Element, live: bool) -> Result<()> {
     let ty = g.attr("type").unwrap_or("").to_string();
     // Each graphics type reads its own attributes.
     let keep: &[&str] = match ty.as_str() {
@@ -150,7 +151,7 @@ pub(super) fn graphics_defaults(g: &mut Element) -> Result<()> {
                 }
             }
             if first_type == "address" || first_type == "network" {
-                if autoport {
+                if autoport && !(live && port > 0) {
                     g.set_attr("port", "-1");
                 } else if port > 0 {
                     g.set_attr("port", &port.to_string());

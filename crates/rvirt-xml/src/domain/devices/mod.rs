@@ -193,7 +193,7 @@ pub fn apply(def: &mut DomainDef, live: bool) -> Result<()> {
             "filesystem" => filesystem_defaults(dev),
             "vsock" => vsock_defaults(dev),
             "input" => input_defaults(dev, &os_type, &arch, &def.virt_type),
-            "graphics" => graphics_defaults(dev)?,
+            "graphics" => graphics_defaults(dev, live)?,
             "watchdog" if !dev.has_attr("action") => dev.set_attr("action", "reset"),
             "hostdev" => hostdev_defaults(dev),
             "redirdev" => {
@@ -292,13 +292,13 @@ fn num(el: &Element, key: &str) -> Option<u64> {
     el.attr(key).and_then(parse_ull)
 }
 
-fn set_fmt(el: &mut Element, key: &str, f: impl Fn(u64) -> String) {
+fn set_fmt(el: &mut Element, key: &'static str, f: impl Fn(u64) -> String) {
     if let Some(v) = num(el, key) {
         el.set_attr(key, &f(v));
     }
 }
 
-fn set_or_clear(el: &mut Element, key: &str, value: u64) {
+fn set_or_clear(el: &mut Element, key: &'static str, value: u64) {
     if value == 0 {
         el.remove_attr(key);
     } else {

@@ -1,10 +1,13 @@
-//! Copying between a local file and a driver stream (`vol-upload`, `vol-download`), plain or
-//! sparse: with `--sparse`, holes travel as hole markers instead of runs of zeros.
+//! Client-side copying between a local file and a volume stream (`vol-upload FILE`,
+//! `vol-download FILE`), over any [`Stream`], in-process or remote. With `sparse`, holes
+//! travel as hole markers instead of runs of zeros. Progress is reported through a callback,
+//! so each client draws (or not) its own bar: the drivers carry no UI.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
 
-use rvirt::{Error, Stream};
+use rvirt_core::{Error, ErrorDomain, Stream};
 
 /// Bytes moved per stream message.
 const CHUNK: usize = 256 * 1024;
@@ -28,6 +31,17 @@ impl From<std::io::Error> for TransferError {
     }
 }
 
+impl TransferError {
+    /// One libvirt-style error: the stream's own, or a system error about the local file
+    /// described by `local_context` (e.g. `cannot read 'PATH'`).
+    pub fn into_error(self, local_context: impl std::fmt::Display) -> Error {
+        match self {
+            TransferError::Stream(e) => e,
+            TransferError::Local(e) => Error::system(ErrorDomain::None, &e, local_context),
+        }
+    }
+}
+
 /// Whether `pos` lies in data or in a hole, and how long that section runs (never past
 /// `size`). Files whose system cannot tell are all data.
 fn section_at(file: &File, pos: u64, size: u64) -> std::io::Result<(bool, u64)> {
@@ -45,62 +59,67 @@ fn section_at(file: &File, pos: u64, size: u64) -> std::io::Result<(bool, u64)> 
     }
 }
 
-/// Sends the whole of `file` into `stream`; `progress` hears how many bytes each step moved.
+/// Sends the whole of `file` (from its current position when not sparse) into `stream`;
+/// `progress` hears how many bytes each step covered. Returns the bytes covered (data and
+/// holes). The stream is left open: the caller finishes or aborts it.
 pub fn upload(
     stream: &mut dyn Stream,
     file: &mut File,
     sparse: bool,
     progress: &mut dyn FnMut(u64),
-) -> Result<(), TransferError> {
+) -> Result<u64, TransferError> {
     let mut buf = vec![0u8; CHUNK];
+    let mut moved = 0u64;
     if !sparse {
         loop {
             let n = file.read(&mut buf)?;
             if n == 0 {
-                return Ok(());
+                return Ok(moved);
             }
             stream.send(&buf[..n])?;
+            moved += n as u64;
             progress(n as u64);
         }
     }
     let size = file.metadata()?.len();
-    let mut pos = 0;
-    while pos < size {
-        let (in_data, len) = section_at(file, pos, size)?;
+    while moved < size {
+        let (in_data, len) = section_at(file, moved, size)?;
         if !in_data {
             stream.send_hole(i64::try_from(len).unwrap_or(i64::MAX))?;
-            pos += len;
+            moved += len;
             progress(len);
             continue;
         }
-        file.seek(SeekFrom::Start(pos))?;
+        file.seek(SeekFrom::Start(moved))?;
         let want = usize::try_from(len).unwrap_or(CHUNK).min(CHUNK);
         let n = file.read(&mut buf[..want])?;
         if n == 0 {
             break;
         }
         stream.send(&buf[..n])?;
-        pos += n as u64;
+        moved += n as u64;
         progress(n as u64);
     }
-    Ok(())
+    Ok(moved)
 }
 
 /// Writes what `stream` delivers into `file`. With `sparse`, holes become holes in the file
 /// (skipped, then the length fixed so a trailing hole counts); a stream that cannot report
-/// holes is read plainly.
+/// holes is read plainly. Returns the bytes covered. The stream is left open.
 pub fn download(
     stream: &mut dyn Stream,
     file: &mut File,
     sparse: bool,
     progress: &mut dyn FnMut(u64),
-) -> Result<(), TransferError> {
+) -> Result<u64, TransferError> {
+    let mut moved = 0u64;
     loop {
         let want = if sparse {
             match stream.next_hole()? {
                 Some(hole) if hole > 0 => {
                     let end = file.seek(SeekFrom::Current(hole))?;
                     file.set_len(end)?;
+                    moved += hole.unsigned_abs();
                     progress(hole.unsigned_abs());
                     continue;
                 }
@@ -114,19 +133,85 @@ pub fn download(
         };
         let data = stream.recv(want)?;
         if data.is_empty() {
-            return Ok(());
+            return Ok(moved);
         }
         file.write_all(&data)?;
+        moved += data.len() as u64;
         progress(data.len() as u64);
     }
 }
 
+/// Runs `copy` on `stream`, then finishes the stream on success or aborts it on failure,
+/// as virsh closes its streams.
+fn finish_or_abort(
+    stream: &mut dyn Stream,
+    copy: impl FnOnce(&mut dyn Stream) -> Result<u64, Error>,
+) -> Result<u64, Error> {
+    match copy(stream) {
+        Ok(n) => {
+            stream.finish()?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = stream.abort();
+            Err(e)
+        }
+    }
+}
+
+/// [`upload`] of the file at `path`, then the stream finished (aborted on failure).
+pub fn upload_file(
+    stream: &mut dyn Stream,
+    path: &Path,
+    sparse: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, Error> {
+    finish_or_abort(stream, |s| {
+        let mut file = File::open(path).map_err(|e| {
+            Error::system(
+                ErrorDomain::None,
+                &e,
+                format!("cannot open file '{}'", path.display()),
+            )
+        })?;
+        upload(s, &mut file, sparse, progress)
+            .map_err(|e| e.into_error(format!("cannot read '{}'", path.display())))
+    })
+}
+
+/// [`download`] into the file at `path` (created or truncated), then the stream finished
+/// (aborted on failure).
+pub fn download_to_file(
+    stream: &mut dyn Stream,
+    path: &Path,
+    sparse: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, Error> {
+    finish_or_abort(stream, |s| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| {
+                Error::system(
+                    ErrorDomain::None,
+                    &e,
+                    format!("cannot create file '{}'", path.display()),
+                )
+            })?;
+        download(s, &mut file, sparse, progress)
+            .map_err(|e| e.into_error(format!("cannot write '{}'", path.display())))
+    })
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::collections::VecDeque;
 
-    use rvirt::{ErrorCode, ErrorDomain};
+    use rvirt_core::ErrorCode;
 
     #[derive(Debug, Clone, PartialEq, Eq)]
     enum Piece {
@@ -141,10 +226,12 @@ mod tests {
         sent: Vec<Piece>,
         sparse_aware: bool,
         fail_after_sends: Option<usize>,
+        finished: bool,
+        aborted: bool,
     }
 
     impl Stream for FakeStream {
-        fn send(&mut self, data: &[u8]) -> rvirt::Result<()> {
+        fn send(&mut self, data: &[u8]) -> rvirt_core::Result<()> {
             if self.fail_after_sends == Some(self.sent.len()) {
                 return Err(Error::new(
                     ErrorDomain::Streams,
@@ -159,13 +246,11 @@ mod tests {
             }
             Ok(())
         }
-        fn recv(&mut self, max: usize) -> rvirt::Result<Vec<u8>> {
+        fn recv(&mut self, max: usize) -> rvirt_core::Result<Vec<u8>> {
             match self.incoming.pop_front() {
                 None => Ok(Vec::new()),
-                Some(Piece::Hole(n)) => {
-                    // Read plainly, a hole is zeros.
-                    Ok(vec![0; n as usize])
-                }
+                // Read plainly, a hole is zeros.
+                Some(Piece::Hole(n)) => Ok(vec![0; n as usize]),
                 Some(Piece::Data(mut d)) => {
                     if d.len() > max {
                         let rest = d.split_off(max);
@@ -175,11 +260,11 @@ mod tests {
                 }
             }
         }
-        fn send_hole(&mut self, length: i64) -> rvirt::Result<()> {
+        fn send_hole(&mut self, length: i64) -> rvirt_core::Result<()> {
             self.sent.push(Piece::Hole(length));
             Ok(())
         }
-        fn next_hole(&mut self) -> rvirt::Result<Option<i64>> {
+        fn next_hole(&mut self) -> rvirt_core::Result<Option<i64>> {
             if !self.sparse_aware {
                 return Ok(None);
             }
@@ -193,10 +278,12 @@ mod tests {
                 Some(Piece::Data(d)) => Some(-(d.len() as i64)),
             })
         }
-        fn finish(&mut self) -> rvirt::Result<()> {
+        fn finish(&mut self) -> rvirt_core::Result<()> {
+            self.finished = true;
             Ok(())
         }
-        fn abort(&mut self) -> rvirt::Result<()> {
+        fn abort(&mut self) -> rvirt_core::Result<()> {
+            self.aborted = true;
             Ok(())
         }
     }
@@ -218,6 +305,13 @@ mod tests {
         v
     }
 
+    fn read_back(file: &mut File) -> Vec<u8> {
+        let mut got = Vec::new();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        file.read_to_end(&mut got).unwrap();
+        got
+    }
+
     #[test]
     fn plain_download_writes_holes_as_zeros() {
         let mut stream = FakeStream {
@@ -226,12 +320,10 @@ mod tests {
         };
         let mut file = tempfile::tempfile().unwrap();
         let mut total = 0;
-        download(&mut stream, &mut file, false, &mut |n| total += n).unwrap();
-        let mut got = Vec::new();
-        file.seek(SeekFrom::Start(0)).unwrap();
-        file.read_to_end(&mut got).unwrap();
-        assert_eq!(got, expected_bytes());
+        let moved = download(&mut stream, &mut file, false, &mut |n| total += n).unwrap();
+        assert_eq!(read_back(&mut file), expected_bytes());
         assert_eq!(total, expected_bytes().len() as u64);
+        assert_eq!(moved, total);
     }
 
     #[test]
@@ -243,11 +335,10 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out");
-        let mut file = File::create(&path).unwrap();
-        download(&mut stream, &mut file, true, &mut |_| {}).unwrap();
-        drop(file);
-        let got = std::fs::read(&path).unwrap();
-        assert_eq!(got, expected_bytes());
+        let moved = download_to_file(&mut stream, &path, true, &mut |_| {}).unwrap();
+        assert!(stream.finished && !stream.aborted);
+        assert_eq!(std::fs::read(&path).unwrap(), expected_bytes());
+        assert_eq!(moved, expected_bytes().len() as u64);
     }
 
     #[test]
@@ -259,10 +350,7 @@ mod tests {
         };
         let mut file = tempfile::tempfile().unwrap();
         download(&mut stream, &mut file, true, &mut |_| {}).unwrap();
-        let mut got = Vec::new();
-        file.seek(SeekFrom::Start(0)).unwrap();
-        file.read_to_end(&mut got).unwrap();
-        assert_eq!(got, expected_bytes());
+        assert_eq!(read_back(&mut file), expected_bytes());
     }
 
     #[test]
@@ -279,7 +367,7 @@ mod tests {
 
         let mut plain = FakeStream::default();
         let mut moved = 0;
-        upload(
+        let covered = upload(
             &mut plain,
             &mut File::open(&path).unwrap(),
             false,
@@ -288,15 +376,12 @@ mod tests {
         .unwrap();
         assert_eq!(plain.sent, vec![Piece::Data(content.clone())]);
         assert_eq!(moved, content.len() as u64);
+        assert_eq!(covered, moved);
 
         let mut sparse = FakeStream::default();
-        upload(
-            &mut sparse,
-            &mut File::open(&path).unwrap(),
-            true,
-            &mut |_| {},
-        )
-        .unwrap();
+        let covered = upload_file(&mut sparse, &path, true, &mut |_| {}).unwrap();
+        assert!(sparse.finished);
+        assert_eq!(covered, content.len() as u64);
         // Rebuild the bytes from what was sent: they must equal the file.
         let mut rebuilt = Vec::new();
         for piece in &sparse.sent {
@@ -309,7 +394,7 @@ mod tests {
     }
 
     #[test]
-    fn stream_errors_surface() {
+    fn stream_errors_surface_and_abort() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("in");
         std::fs::write(&path, vec![1u8; CHUNK * 2]).unwrap();
@@ -326,5 +411,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, TransferError::Stream(e) if e.message.contains("peer went away")));
+
+        let mut stream = FakeStream {
+            fail_after_sends: Some(1),
+            ..Default::default()
+        };
+        let err = upload_file(&mut stream, &path, false, &mut |_| {}).unwrap_err();
+        assert!(err.message.contains("peer went away"));
+        assert!(stream.aborted && !stream.finished);
+    }
+
+    #[test]
+    fn local_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        let mut stream = FakeStream::default();
+        let err = upload_file(&mut stream, &missing, false, &mut |_| {}).unwrap_err();
+        assert_eq!(err.code, ErrorCode::SystemError);
+        assert!(
+            err.message
+                .contains(&format!("cannot open file '{}'", missing.display())),
+            "{}",
+            err.message
+        );
+        assert!(stream.aborted);
     }
 }
