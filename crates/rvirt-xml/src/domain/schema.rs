@@ -272,11 +272,7 @@ pub(crate) fn spec_node(path: &str) -> Resolved {
 }
 
 /// The schema of the child `name` of the element at `parent`, whose full path is `path`.
-pub(crate) fn child_spec(
-    parent: SpecNode,
-    name: &str,
-    path: &str,
-) -> Resolved {
+pub(crate) fn child_spec(parent: SpecNode, name: &str, path: &str) -> Resolved {
     if parent == SpecNode::UNTRACKED {
         return spec_node(path);
     }
