@@ -86,6 +86,30 @@ pub trait HypervisorDriver: Send + Sync {
     fn connect_baseline_cpu(&self, xml_cpus: &[String], flags: u32) -> Result<String> {
         unsupported(ErrorDomain::Domain, "virConnectBaselineCPU")
     }
+    /// `virConnectCompareHypervisorCPU`: `xml` against the CPU the hypervisor can give guests.
+    fn connect_compare_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml: &str,
+        flags: u32,
+    ) -> Result<i32> {
+        unsupported(ErrorDomain::Domain, "virConnectCompareHypervisorCPU")
+    }
+    /// `virConnectBaselineHypervisorCPU`.
+    fn connect_baseline_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml_cpus: &[String],
+        flags: u32,
+    ) -> Result<String> {
+        unsupported(ErrorDomain::Domain, "virConnectBaselineHypervisorCPU")
+    }
     fn connect_is_alive(&self) -> Result<bool> {
         Ok(true)
     }

@@ -127,6 +127,8 @@ calls! {
     ConnectGetCpuModelNames = CONNECT_GET_CPU_MODEL_NAMES: ConnectGetCpuModelNamesArgs => ConnectGetCpuModelNamesRet;
     ConnectCompareCpu = CONNECT_COMPARE_CPU: ConnectCompareCpuArgs => ConnectCompareCpuRet;
     ConnectBaselineCpu = CONNECT_BASELINE_CPU: ConnectBaselineCpuArgs => ConnectBaselineCpuRet;
+    ConnectCompareHypervisorCpu = CONNECT_COMPARE_HYPERVISOR_CPU: ConnectCompareHypervisorCpuArgs => ConnectCompareHypervisorCpuRet;
+    ConnectBaselineHypervisorCpu = CONNECT_BASELINE_HYPERVISOR_CPU: ConnectBaselineHypervisorCpuArgs => ConnectBaselineHypervisorCpuRet;
     AuthList = AUTH_LIST: () => AuthListRet;
     AuthPolkit = AUTH_POLKIT: () => AuthPolkitRet;
     ConnectRegisterCloseCallback = CONNECT_REGISTER_CLOSE_CALLBACK: () => ();

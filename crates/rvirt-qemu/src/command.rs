@@ -13,9 +13,14 @@ use crate::probe::EmulatorCaps;
 
 mod controllers;
 mod display;
+mod host_support;
 mod peripherals;
+mod shared;
+mod usb;
+mod virtiofs;
 
 pub use display::{prepare_live, prepare_live_with};
+pub use host_support::{check_host_support, HostSupport};
 
 /// Runtime inputs that are not part of the definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,17 +130,18 @@ pub fn build(def: &DomainDef, caps: &EmulatorCaps, ctx: &CommandContext) -> Resu
     machine_opt.push_str(&format!(",memory-backend={mem_id}"));
     push(&["-machine", &machine_opt]);
     push(&["-accel", if ctx.kvm { "kvm" } else { "tcg" }]);
-    push(&["-cpu", &cpu_model(def, ctx.kvm)?]);
+    let mut cpu = cpu_model(def, ctx.kvm)?;
+    // A Hyper-V crash notifier is a CPU feature rather than a device.
+    if def
+        .devices_of("panic")
+        .any(|p| p.attr("model") == Some("hyperv"))
+    {
+        cpu.push_str(",hv-crash");
+    }
+    push(&["-cpu", &cpu]);
     let mem_mib = def.memory.div_ceil(1024);
     push(&["-m", &mem_mib.to_string()]);
-    push(&[
-        "-object",
-        &Props::new()
-            .s("qom-type", "memory-backend-ram")
-            .s("id", mem_id)
-            .n("size", mem_mib * 1024 * 1024)
-            .build(),
-    ]);
+    push(&["-object", &memory_backend(def, mem_id, mem_mib).build()]);
     push(&["-overcommit", "mem-lock=off"]);
     push(&["-smp", &smp(def)]);
     push(&["-uuid", &def.uuid.hyphenated().to_string()]);
@@ -173,10 +179,20 @@ pub fn build(def: &DomainDef, caps: &EmulatorCaps, ctx: &CommandContext) -> Resu
         }
     }
 
+    refuse_unbuilt_devices(def)?;
     controllers::push_all(def, caps, &mut a)?;
+    usb::hubs(def, &mut a)?;
+    usb::ccid_controllers(def, &mut a)?;
     disks(def, &mut a)?;
+    let run_dir = ctx
+        .monitor_socket
+        .parent()
+        .unwrap_or_else(|| std::path::Path::new("/"));
+    shared::filesystems(def, run_dir, &mut a)?;
     interfaces(def, ctx, &mut a)?;
+    usb::smartcards(def, &mut a)?;
     serials(def, &mut a)?;
+    parallels(def, &mut a)?;
     peripherals::channels(def, &mut a)?;
     peripherals::consoles(def, &mut a)?;
     peripherals::inputs(def, &mut a)?;
@@ -185,13 +201,138 @@ pub fn build(def: &DomainDef, caps: &EmulatorCaps, ctx: &CommandContext) -> Resu
     peripherals::videos(def, &mut a)?;
     peripherals::sounds(def, &mut a)?;
     peripherals::watchdogs(def, &mut a)?;
+    usb::redirdevs(def, &mut a)?;
     peripherals::balloon(def, &mut a)?;
     peripherals::rngs(def, &mut a)?;
     a.push("-sandbox".into());
     a.push("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".into());
+    panics(def, &mut a)?;
+    shared::shmems(def, &mut a)?;
     a.push("-msg".into());
     a.push("timestamp=on".into());
     Ok(a)
+}
+
+/// Device elements the command line is built for (or, like `<audio>` and `<emulator>`,
+/// read by others); anything else is refused rather than left out of the guest.
+const BUILT_DEVICES: [&str; 24] = [
+    "emulator",
+    "disk",
+    "controller",
+    "filesystem",
+    "interface",
+    "input",
+    "sound",
+    "audio",
+    "graphics",
+    "video",
+    "hub",
+    "redirdev",
+    "redirfilter",
+    "smartcard",
+    "serial",
+    "parallel",
+    "console",
+    "channel",
+    "watchdog",
+    "memballoon",
+    "rng",
+    "shmem",
+    "panic",
+    "hostdev",
+];
+
+/// Refuses devices this driver cannot give the guest, before anything starts. Host
+/// devices, TPMs and vsock were checked against the host by [`check_host_support`]
+/// first; reaching here they are refused all the same.
+fn refuse_unbuilt_devices(def: &DomainDef) -> Result<()> {
+    host_support::check_assigned_devices(def, &HostSupport::default())?;
+    match def
+        .devices
+        .iter()
+        .find(|d| !BUILT_DEVICES.contains(&d.name.as_str()))
+    {
+        Some(dev) => Err(cfg_err(format!(
+            "<{}> devices are not supported by this driver yet",
+            dev.name
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `<parallel>` ports: a chardev and an `isa-parallel` each.
+fn parallels(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for (i, port) in def.devices_of("parallel").enumerate() {
+        let id = format!("charparallel{i}");
+        a.push("-chardev".into());
+        a.push(chardev_spec(port, &id)?);
+        a.push("-device".into());
+        a.push(
+            Props::new()
+                .s("driver", "isa-parallel")
+                .s("chardev", &id)
+                .s("id", &format!("parallel{i}"))
+                .build(),
+        );
+    }
+    Ok(())
+}
+
+/// `<panic>` notifiers: the ISA `pvpanic` device (with no id, as libvirt gives it, at
+/// the I/O port the definition names); Hyper-V's is in `-cpu`.
+fn panics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for panic in def.devices_of("panic") {
+        match panic.attr("model").unwrap_or("isa") {
+            "isa" => {
+                let ioport = panic
+                    .child("address")
+                    .filter(|ad| ad.attr("type") == Some("isa"))
+                    .and_then(|ad| ad.attr("iobase"))
+                    .and_then(crate::address::parse_num);
+                a.push("-device".into());
+                a.push(
+                    Props::new()
+                        .s("driver", "pvpanic")
+                        .opt_n("ioport", ioport.map(u64::from))
+                        .build(),
+                );
+            }
+            "hyperv" => {}
+            other => {
+                return Err(cfg_err(format!(
+                    "panic model '{other}' is not supported on this architecture"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The guest's RAM: anonymous memory, or a memfd (shared with vhost-user back ends such
+/// as virtiofsd when the definition says so).
+fn memory_backend(def: &DomainDef, id: &str, mib: u64) -> Props {
+    let memfd = def
+        .section("memoryBacking")
+        .and_then(|m| m.child_attr("source", "type"))
+        == Some("memfd");
+    if !memfd {
+        return Props::new()
+            .s("qom-type", "memory-backend-ram")
+            .s("id", id)
+            .n("size", mib * 1024 * 1024);
+    }
+    let props = Props::new()
+        .s("qom-type", "memory-backend-memfd")
+        .s("id", id);
+    let props = if host_support::memory_is_shared(def) {
+        props.b("share", true)
+    } else {
+        props
+    };
+    // Keeps RAM block names as they were, for migration with older QEMUs.
+    props
+        .b("x-use-canonical-path-for-ramblock-id", false)
+        .n("size", mib * 1024 * 1024)
 }
 
 fn cpu_model(def: &DomainDef, kvm: bool) -> Result<String> {
@@ -518,6 +659,12 @@ pub fn chardev_spec(dev: &Element, id: &str) -> Result<String> {
                 s.push_str(",server=on,wait=off");
             }
             s
+        }
+        "spicevmc" | "spiceport" => {
+            // rvirt has no SPICE display for these channels to ride on.
+            return Err(cfg_err(format!(
+                "chardev '{kind}' not supported without spice graphics"
+            )));
         }
         other => return Err(cfg_err(format!("unsupported chardev '{other}'"))),
     })

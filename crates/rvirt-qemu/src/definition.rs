@@ -412,6 +412,12 @@ fn device_model_defaults(def: &mut DomainDef) {
             let size = Element::new("size").with_attr("unit", "M").with_text("4");
             shmem.children.push(size);
         }
+        // A doorbell without MSI settings gets libvirt's: ioeventfd on.
+        if doorbell && shmem.child("msi").is_none() {
+            shmem
+                .children
+                .push(Element::new("msi").with_attr("ioeventfd", "on"));
+        }
     }
     for tpm in def.devices.iter_mut().filter(|d| d.name == "tpm") {
         if let Some(backend) = tpm.children.iter_mut().find(|c| c.name == "backend") {

@@ -870,8 +870,10 @@ pub fn annotate_live(def: &mut DomainDef) {
             *n += 1;
             *n - 1
         };
-        if matches!(kind.as_str(), "serial" | "console" | "channel" | "parallel")
-            && dev.attr("type") == Some("tcp")
+        if matches!(
+            kind.as_str(),
+            "serial" | "console" | "channel" | "parallel" | "smartcard" | "redirdev"
+        ) && dev.attr("type") == Some("tcp")
         {
             // Without TLS configured for chardevs, a running TCP chardev says so.
             if let Some(src) = dev.child_mut("source") {
@@ -912,7 +914,10 @@ pub fn annotate_live(def: &mut DomainDef) {
                 }
                 Some(format!("channel{nth}"))
             }
-            "input" | "sound" | "video" | "watchdog" | "rng" => Some(format!("{kind}{nth}")),
+            "input" | "sound" | "video" | "watchdog" | "rng" | "parallel" | "smartcard" | "hub"
+            | "shmem" => Some(format!("{kind}{nth}")),
+            "filesystem" => Some(format!("fs{nth}")),
+            "redirdev" => Some(format!("redir{nth}")),
             "memballoon" if dev.attr("model") == Some("virtio") => Some("balloon0".to_string()),
             _ => None,
         };

@@ -58,6 +58,132 @@ fn cpu_vendor(name: &str) -> &'static str {
     }
 }
 
+/// Firmware a guest of one architecture and machine can boot, as libvirt lists it.
+struct Firmware {
+    /// `bios`, `efi`: the kinds the matching firmware descriptors offer.
+    kinds: Vec<&'static str>,
+    /// Executables, in descriptor order.
+    loaders: Vec<String>,
+    /// Some matching firmware does Secure Boot.
+    secure: bool,
+}
+
+/// Directories of QEMU firmware descriptors; a file in an earlier one hides a file of the
+/// same name in a later one.
+const FIRMWARE_DIRS: &[&str] = &["/etc/qemu/firmware", "/usr/share/qemu/firmware"];
+
+/// The loaders libvirt knows without descriptors (its built-in `nvram` list), when present.
+const DEFAULT_LOADERS: &[&str] = &[
+    "/usr/share/OVMF/OVMF_CODE.fd",
+    "/usr/share/OVMF/OVMF_CODE.secboot.fd",
+    "/usr/share/AAVMF/AAVMF_CODE.fd",
+    "/usr/share/AAVMF/AAVMF32_CODE.fd",
+];
+
+/// A shell-style glob with `*` only (firmware descriptors' machine patterns).
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            text.starts_with(head)
+                && (0..=text.len() - head.len()).any(|skip| {
+                    text.get(head.len() + skip..)
+                        .is_some_and(|tail| glob_matches(rest, tail))
+                })
+        }
+    }
+}
+
+/// QEMU's name of a libvirt architecture in firmware descriptors.
+fn qemu_arch_name(arch: &str) -> &str {
+    match arch {
+        "i686" => "i386",
+        other => other,
+    }
+}
+
+/// The firmware descriptors (sorted by file name) whose targets include `arch` and
+/// `machine`; without any, libvirt's built-in loader list.
+fn firmware_for(arch: &str, machine: &str) -> Firmware {
+    let mut files: std::collections::BTreeMap<String, std::path::PathBuf> =
+        std::collections::BTreeMap::new();
+    for dir in FIRMWARE_DIRS.iter().rev() {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".json") {
+                files.insert(name, entry.path());
+            }
+        }
+    }
+    let mut found = Firmware {
+        kinds: Vec::new(),
+        loaders: Vec::new(),
+        secure: false,
+    };
+    let mut matched = false;
+    for path in files.values() {
+        let Some(doc) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        else {
+            continue;
+        };
+        let targets_match = doc["targets"].as_array().is_some_and(|targets| {
+            targets.iter().any(|t| {
+                t["architecture"].as_str() == Some(qemu_arch_name(arch))
+                    && t["machines"].as_array().is_some_and(|ms| {
+                        ms.iter()
+                            .filter_map(|m| m.as_str())
+                            .any(|m| glob_matches(m, machine))
+                    })
+            })
+        });
+        if !targets_match {
+            continue;
+        }
+        let interfaces: Vec<&str> = doc["interface-types"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let kind = if interfaces.contains(&"uefi") {
+            "efi"
+        } else if interfaces.contains(&"bios") {
+            "bios"
+        } else {
+            continue;
+        };
+        matched = true;
+        if !found.kinds.contains(&kind) {
+            found.kinds.push(kind);
+        }
+        if let Some(exe) = doc["mapping"]["executable"]["filename"]
+            .as_str()
+            .or_else(|| doc["mapping"]["filename"].as_str())
+        {
+            if !found.loaders.iter().any(|l| l == exe) {
+                found.loaders.push(exe.to_string());
+            }
+        }
+        let features = doc["features"].as_array();
+        if features.is_some_and(|f| f.iter().any(|v| v.as_str() == Some("secure-boot"))) {
+            found.secure = true;
+        }
+    }
+    // libvirt lists BIOS before EFI.
+    found.kinds.sort_by_key(|k| *k != "bios");
+    if !matched {
+        found.loaders = DEFAULT_LOADERS
+            .iter()
+            .filter(|p| std::path::Path::new(p).exists())
+            .map(|p| p.to_string())
+            .collect();
+    }
+    found
+}
+
 fn enum_values(w: &mut XmlWriter, name: &str, values: &[&str]) {
     if values.is_empty() {
         w.empty("enum", &[("name", Some(name))]);
@@ -70,8 +196,18 @@ fn enum_values(w: &mut XmlWriter, name: &str, values: &[&str]) {
     w.close("enum");
 }
 
-/// Formats the document.
+/// Formats the document (host-model offered as unsupported).
 pub fn format(caps: &EmulatorCaps, machine: &str, virt_type: &str) -> String {
+    format_with_host_model(caps, machine, virt_type, None)
+}
+
+/// Formats the document with `host_model` as the host-model CPU when there is one.
+pub fn format_with_host_model(
+    caps: &EmulatorCaps,
+    machine: &str,
+    virt_type: &str,
+    host_model: Option<&crate::cpu::x86::Decoded>,
+) -> String {
     let mut w = XmlWriter::new();
     let machine_info = caps.machine(machine);
     w.open("domainCapabilities", &[]);
@@ -84,24 +220,21 @@ pub fn format(caps: &EmulatorCaps, machine: &str, virt_type: &str) -> String {
     w.empty("iothreads", &[("supported", Some("yes"))]);
 
     let x86 = matches!(caps.arch.as_str(), "x86_64" | "i686");
-    let ovmf = ["/usr/share/OVMF/OVMF_CODE_4M.fd"]
-        .into_iter()
-        .filter(|p| std::path::Path::new(p).exists())
-        .collect::<Vec<_>>();
+    let firmware = firmware_for(&caps.arch, machine);
     w.open("os", &[("supported", Some("yes"))]);
-    let firmware: Vec<&str> = if x86 && !ovmf.is_empty() {
-        vec!["efi"]
-    } else {
-        vec![]
-    };
-    enum_values(&mut w, "firmware", &firmware);
+    enum_values(&mut w, "firmware", &firmware.kinds);
     w.open("loader", &[("supported", Some("yes"))]);
-    for p in &ovmf {
+    for p in &firmware.loaders {
         w.text("value", &[], p);
     }
     enum_values(&mut w, "type", &["rom", "pflash"]);
     enum_values(&mut w, "readonly", &["yes", "no"]);
-    enum_values(&mut w, "secure", &["no"]);
+    let secure: &[&str] = if firmware.secure {
+        &["yes", "no"]
+    } else {
+        &["no"]
+    };
+    enum_values(&mut w, "secure", secure);
     w.close("loader");
     w.close("os");
 
@@ -120,11 +253,20 @@ pub fn format(caps: &EmulatorCaps, machine: &str, virt_type: &str) -> String {
     );
     enum_values(&mut w, "maximumMigratable", &["on", "off"]);
     w.close("mode");
-    // Deriving the host-model CPU needs libvirt's CPU map; not offered yet.
-    w.empty(
-        "mode",
-        &[("name", Some("host-model")), ("supported", Some("no"))],
-    );
+    match host_model {
+        Some(decoded) => {
+            w.open(
+                "mode",
+                &[("name", Some("host-model")), ("supported", Some("yes"))],
+            );
+            crate::cpu::write_model(&mut w, decoded, Some("forbid"));
+            w.close("mode");
+        }
+        None => w.empty(
+            "mode",
+            &[("name", Some("host-model")), ("supported", Some("no"))],
+        ),
+    }
     w.open(
         "mode",
         &[("name", Some("custom")), ("supported", Some("yes"))],
@@ -141,7 +283,11 @@ pub fn format(caps: &EmulatorCaps, machine: &str, virt_type: &str) -> String {
             Some(false) => "no",
             None => "unknown",
         };
-        let vendor = cpu_vendor(&m.name);
+        let vendor = if x86 {
+            crate::cpu::x86::model_vendor(&m.name).unwrap_or("unknown")
+        } else {
+            cpu_vendor(&m.name)
+        };
         w.text(
             "model",
             &[("usable", Some(usable)), ("vendor", Some(vendor))],
@@ -158,7 +304,13 @@ pub fn format(caps: &EmulatorCaps, machine: &str, virt_type: &str) -> String {
     w.open("devices", &[]);
     w.open("disk", &[("supported", Some("yes"))]);
     enum_values(&mut w, "diskDevice", &["disk", "cdrom", "floppy", "lun"]);
-    let mut buses = vec!["ide", "fdc", "scsi", "virtio"];
+    // Only i440fx machines have a built-in IDE controller.
+    let builtin_ide = x86 && (machine.starts_with("pc-i440fx") || machine == "pc");
+    let mut buses = if builtin_ide {
+        vec!["ide", "fdc", "scsi", "virtio"]
+    } else {
+        vec!["fdc", "scsi", "virtio"]
+    };
     if caps.has_device("usb-storage") {
         buses.push("usb");
     }

@@ -146,6 +146,31 @@ impl Inner {
         Ok(caps)
     }
 
+    /// The host-model CPU for guests of an x86 emulator (`None` when it cannot be said).
+    pub fn host_model_cpu(
+        &self,
+        caps: &EmulatorCaps,
+        virt_type: &str,
+    ) -> Option<crate::cpu::x86::Decoded> {
+        let tcg = self.tcg_cpu(caps)?;
+        if virt_type == "kvm" {
+            return crate::cpu::kvm_host_model(&tcg);
+        }
+        crate::cpu::tcg_host_model(&tcg)
+    }
+
+    /// What QEMU's TCG says about CPUs for an x86 emulator (probed once, cached on disk).
+    pub fn tcg_cpu(&self, caps: &EmulatorCaps) -> Option<probe::TcgCpuCaps> {
+        if !matches!(caps.arch.as_str(), "x86_64" | "i686") {
+            return None;
+        }
+        probe::tcg_cpu(
+            Path::new(&caps.binary),
+            &self.paths.capabilities_cache_dir(),
+        )
+        .ok()
+    }
+
     /// Every emulator found on this host, probed.
     pub fn all_emulators(&self) -> Vec<Arc<EmulatorCaps>> {
         probe::find_emulators()

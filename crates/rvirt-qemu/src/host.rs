@@ -193,15 +193,123 @@ fn host_uuid() -> Option<rvirt_core::Uuid> {
     rvirt_core::parse_uuid(&text)
 }
 
-/// The `<capabilities>` document for these emulators.
-pub fn capabilities(emulators: &[std::sync::Arc<EmulatorCaps>]) -> Capabilities {
-    let arch = crate::definition::host_arch();
-    let mut caps = Capabilities::new(arch);
-    caps.host.uuid = host_uuid();
-    let topo = cpu_topology();
-    let info = node_info().unwrap_or_default();
+/// A node's pages by size in KiB: the base pages (the memory huge pages do not hold), then
+/// each huge page size with its count, smallest first.
+fn cell_pages(node: u32, total_kib: u64) -> Vec<(u32, u64)> {
+    let dir = format!("/sys/devices/system/node/node{node}/hugepages");
+    let mut huge: Vec<(u32, u64)> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| {
+                    let name = e.ok()?.file_name().into_string().ok()?;
+                    let size: u32 = name
+                        .strip_prefix("hugepages-")?
+                        .strip_suffix("kB")?
+                        .parse()
+                        .ok()?;
+                    let count = read_trim(&format!("{dir}/{name}/nr_hugepages"))?
+                        .parse()
+                        .ok()?;
+                    Some((size, count))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    huge.sort();
+    let in_huge: u64 = huge.iter().map(|(size, n)| u64::from(*size) * n).sum();
+    let mut pages = vec![(4, total_kib.saturating_sub(in_huge) / 4)];
+    pages.extend(huge);
+    pages
+}
+
+/// `1024` KiB as `(1, "MiB")`: the largest unit that divides the size exactly.
+fn pretty_size(bytes: u64) -> (u64, &'static str) {
+    let mut value = bytes;
+    for unit in ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] {
+        if !value.is_multiple_of(1024) || value == 0 || unit == "PiB" {
+            return (value, unit);
+        }
+        value /= 1024;
+    }
+    (value, "EiB")
+}
+
+/// `<cache>`: the level 3 (and higher) caches of the online CPUs, one bank per cache id,
+/// as libvirt's `virCapabilitiesInitCaches` lists them.
+fn cache_banks() -> Option<rvirt_xml::nodedev::Element> {
+    let online = read_trim("/sys/devices/system/cpu/online").map(|s| parse_cpu_list(&s))?;
+    // (level, id, type, size in bytes, cpus)
+    let mut banks: Vec<(u32, u32, &'static str, u64, String)> = Vec::new();
+    for cpu in online {
+        let base = format!("/sys/devices/system/cpu/cpu{cpu}/cache");
+        let Ok(entries) = std::fs::read_dir(&base) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with("index"))
+            .collect();
+        names.sort();
+        for name in names {
+            let field = |f: &str| read_trim(&format!("{base}/{name}/{f}"));
+            let Some(level) = field("level").and_then(|v| v.parse::<u32>().ok()) else {
+                continue;
+            };
+            if level < 3 {
+                continue;
+            }
+            let id = field("id").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let kind = match field("type").as_deref() {
+                Some("Data") => "data",
+                Some("Instruction") => "code",
+                _ => "both",
+            };
+            let size = field("size")
+                .and_then(|v| {
+                    let (num, scale) = match v.strip_suffix('K') {
+                        Some(n) => (n, 1024),
+                        None => match v.strip_suffix('M') {
+                            Some(n) => (n, 1024 * 1024),
+                            None => (v.as_str(), 1),
+                        },
+                    };
+                    num.parse::<u64>().ok().map(|n| n * scale)
+                })
+                .unwrap_or(0);
+            let cpus = field("shared_cpu_list").unwrap_or_default();
+            if !banks
+                .iter()
+                .any(|b| b.0 == level && b.1 == id && b.2 == kind)
+            {
+                banks.push((level, id, kind, size, cpus));
+            }
+        }
+    }
+    if banks.is_empty() {
+        return None;
+    }
+    banks.sort_by_key(|b| (b.0, b.1));
+    let mut cache = rvirt_xml::nodedev::Element::new("cache");
+    for (level, id, kind, size, cpus) in banks {
+        let (value, unit) = pretty_size(size);
+        let mut bank = rvirt_xml::nodedev::Element::new("bank");
+        bank.attrs = vec![
+            ("id".into(), id.to_string()),
+            ("level".into(), level.to_string()),
+            ("type".into(), kind.into()),
+            ("size".into(), value.to_string()),
+            ("unit".into(), unit.into()),
+            ("cpus".into(), cpus),
+        ];
+        cache.children.push(bank);
+    }
+    Some(cache)
+}
+
+/// The vendor of /proc/cpuinfo, for CPUs the CPU map does not describe.
+fn cpuinfo_vendor() -> Option<String> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let vendor = cpuinfo
+    cpuinfo
         .lines()
         .find(|l| l.starts_with("vendor_id"))
         .and_then(|l| l.split_once(':'))
@@ -209,11 +317,24 @@ pub fn capabilities(emulators: &[std::sync::Arc<EmulatorCaps>]) -> Capabilities 
             "AuthenticAMD" => "AMD".to_string(),
             "GenuineIntel" => "Intel".to_string(),
             other => other.to_string(),
-        });
-    caps.host.cpu = Some(HostCpu {
-        vendor,
-        topology: Some((info.sockets * info.nodes, 1, info.cores, info.threads)),
-        ..Default::default()
+        })
+}
+
+/// The `<capabilities>` document for these emulators.
+pub fn capabilities(emulators: &[std::sync::Arc<EmulatorCaps>]) -> Capabilities {
+    let arch = crate::definition::host_arch();
+    let mut caps = Capabilities::new(arch);
+    caps.host.uuid = host_uuid();
+    let topo = cpu_topology();
+    let info = node_info().unwrap_or_default();
+    let topology = Some((info.sockets * info.nodes, 1, info.cores, info.threads));
+    caps.host.cpu = Some(match crate::cpu::host_cpu() {
+        Some(cpu) => HostCpu { topology, ..cpu },
+        None => HostCpu {
+            vendor: cpuinfo_vendor(),
+            topology,
+            ..Default::default()
+        },
     });
     caps.host.page_sizes = vec![4];
     for size in ["2048kB", "1048576kB"] {
@@ -237,7 +358,7 @@ pub fn capabilities(emulators: &[std::sync::Arc<EmulatorCaps>]) -> Capabilities 
         cells.push(NumaCell {
             id: *n,
             memory: total,
-            pages: vec![(4, total.unwrap_or(0) / 4)],
+            pages: cell_pages(*n, total.unwrap_or(0)),
             distances: read_trim(&format!("/sys/devices/system/node/node{n}/distance"))
                 .map(|d| {
                     d.split_whitespace()
@@ -257,6 +378,7 @@ pub fn capabilities(emulators: &[std::sync::Arc<EmulatorCaps>]) -> Capabilities 
         });
     }
     caps.host.numa_cells = Some(cells);
+    caps.host.cache = cache_banks();
     caps.host.secmodels = vec![SecModel {
         model: "none".into(),
         doi: "0".into(),

@@ -124,6 +124,160 @@ impl QemuDriver {
         Ok(())
     }
 
+    /// The emulator, canonical machine and virt type a domain-capabilities style call names
+    /// (each optional), with libvirt's errors for what this host cannot serve.
+    /// `check_virt_type`: refuse a virt type the emulator cannot run (domain capabilities
+    /// do; the hypervisor CPU calls only need the name to be known).
+    fn lookup_emulator(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        check_virt_type: bool,
+    ) -> Result<(std::sync::Arc<crate::probe::EmulatorCaps>, String, String)> {
+        /// libvirt's `virDomainVirtType` names.
+        const VIRT_TYPES: &[&str] = &[
+            "qemu",
+            "kqemu",
+            "kvm",
+            "xen",
+            "lxc",
+            "uml",
+            "openvz",
+            "test",
+            "vmware",
+            "hyperv",
+            "vbox",
+            "phyp",
+            "parallels",
+            "bhyve",
+            "vz",
+        ];
+        if let Some(v) = virttype.filter(|v| !VIRT_TYPES.contains(v)) {
+            return Err(qemu_err(
+                ErrorCode::InvalidArg,
+                format!("unknown virttype: {v}"),
+            ));
+        }
+        if let Some(a) = arch.filter(|a| !rvirt_core::ARCH_NAMES.contains(a)) {
+            return Err(qemu_err(
+                ErrorCode::InvalidArg,
+                format!("unknown architecture: {a}"),
+            ));
+        }
+        let inner = self.inner();
+        // The emulator libvirt would pick for the requested (or the host's) architecture.
+        let wanted_arch = arch.unwrap_or(crate::definition::host_arch());
+        let probed = crate::probe::emulator_for_arch(wanted_arch);
+        let caps = match (emulator, &probed) {
+            (Some(e), _) => inner.caps_for(std::path::Path::new(e))?,
+            (None, Some(path)) => inner.caps_for(path)?,
+            (None, None) => {
+                return Err(qemu_err(
+                    ErrorCode::ConfigUnsupported,
+                    format!("unable to find any emulator to serve '{wanted_arch}' architecture"),
+                ))
+            }
+        };
+        match &probed {
+            Some(p) if p.to_string_lossy() != caps.binary => {
+                let supported = caps.arch == wanted_arch
+                    || matches!(
+                        (caps.arch.as_str(), wanted_arch),
+                        ("x86_64", "i686")
+                            | ("aarch64", "armv7l")
+                            | ("armv7l", "armv6l")
+                            | ("ppc64", "ppc64le")
+                    );
+                if !supported {
+                    return Err(qemu_err(
+                        ErrorCode::InvalidArg,
+                        format!(
+                            "Emulator '{}' does not support arch '{wanted_arch}'",
+                            caps.binary
+                        ),
+                    ));
+                }
+            }
+            Some(_) => {}
+            None => {
+                if let Some(a) = arch.filter(|a| *a != caps.arch) {
+                    return Err(qemu_err(
+                        ErrorCode::InvalidArg,
+                        format!(
+                            "architecture from emulator '{}' doesn't match given architecture \
+                             '{a}'",
+                            caps.arch
+                        ),
+                    ));
+                }
+            }
+        }
+        let virt = match virttype {
+            Some(v) => v.to_string(),
+            None if caps.kvm => "kvm".into(),
+            None => "qemu".into(),
+        };
+        match virt.as_str() {
+            _ if !check_virt_type => {}
+            "qemu" => {}
+            "kvm" if caps.kvm => {}
+            "kvm" => {
+                return Err(qemu_err(
+                    ErrorCode::InvalidArg,
+                    format!("KVM is not supported by '{}' on this host", caps.binary),
+                ))
+            }
+            other => {
+                return Err(qemu_err(
+                    ErrorCode::InvalidArg,
+                    format!(
+                        "Emulator '{}' does not support virt type '{other}'",
+                        caps.binary
+                    ),
+                ))
+            }
+        }
+        let machine = match machine {
+            Some(m) => caps
+                .canonical_machine(m)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    qemu_err(
+                        ErrorCode::InvalidArg,
+                        format!(
+                            "the machine '{m}' is not supported by emulator '{}'",
+                            caps.binary
+                        ),
+                    )
+                })?,
+            None => caps.default_machine().unwrap_or("none").to_string(),
+        };
+        Ok((caps, machine, virt))
+    }
+
+    /// QEMU's TCG CPU facts for `caps`, or libvirt's error when it cannot give them
+    /// (`what`: `reporting CPU model` or `any CPU models`).
+    fn tcg_cpu_for(
+        &self,
+        caps: &crate::probe::EmulatorCaps,
+        virt: &str,
+        what: &str,
+    ) -> Result<crate::probe::TcgCpuCaps> {
+        let supported = matches!(caps.arch.as_str(), "x86_64" | "i686");
+        let tcg = supported.then(|| self.inner().tcg_cpu(caps)).flatten();
+        tcg.ok_or_else(|| {
+            qemu_err(
+                ErrorCode::OperationUnsupported,
+                format!(
+                    "QEMU '{}' does not support {what} for virttype '{virt}'",
+                    caps.binary
+                ),
+            )
+        })
+    }
+
     fn check_flags(flags: u32, allowed: u32, function: &str) -> Result<()> {
         if flags & !allowed != 0 {
             return Err(Error::unsupported_flags(
@@ -162,7 +316,8 @@ impl HypervisorDriver for QemuDriver {
     fn connect_get_max_vcpus(&self, kind: Option<&str>) -> Result<i32> {
         match kind.map(str::to_ascii_lowercase).as_deref() {
             None | Some("qemu") => Ok(16),
-            Some("kvm") => Ok(255),
+            Some("kvm") => crate::cpu::hostcpu::kvm_max_vcpus()
+                .map_err(|e| Error::system(ErrorDomain::None, &e, "Unable to open /dev/kvm")),
             Some(other) => Err(qemu_err(
                 ErrorCode::InvalidArg,
                 format!("unknown type '{other}'"),
@@ -184,79 +339,76 @@ impl HypervisorDriver for QemuDriver {
     ) -> Result<String> {
         Self::check_flags(flags, 0, "qemuConnectGetDomainCapabilities")?;
         let inner = self.inner();
-        let caps = match (emulator, arch) {
-            (Some(e), _) => inner.caps_for(std::path::Path::new(e))?,
-            (None, Some(a)) => {
-                let path = crate::probe::emulator_for_arch(a).ok_or_else(|| {
-                    qemu_err(
-                        ErrorCode::InvalidArg,
-                        format!("unable to find any emulator to serve '{a}' architecture"),
-                    )
-                })?;
-                inner.caps_for(&path)?
-            }
-            (None, None) => inner.default_emulator()?,
-        };
-        if let Some(a) = arch {
-            if a != caps.arch {
-                return Err(qemu_err(
-                    ErrorCode::InvalidArg,
-                    format!(
-                        "architecture from emulator '{}' doesn't match given architecture '{a}'",
-                        caps.arch
-                    ),
-                ));
-            }
-        }
-        let virt = match virttype {
-            Some(v) => v.to_string(),
-            None if caps.kvm => "kvm".into(),
-            None => "qemu".into(),
-        };
-        match virt.as_str() {
-            "qemu" => {}
-            "kvm" if caps.kvm => {}
-            "kvm" => {
-                return Err(qemu_err(
-                    ErrorCode::InvalidArg,
-                    format!("KVM is not supported by '{}' on this host", caps.binary),
-                ))
-            }
-            other => {
-                return Err(qemu_err(
-                    ErrorCode::InvalidArg,
-                    format!("unknown virttype: {other}"),
-                ))
-            }
-        }
-        let machine = match machine {
-            Some(m) => caps
-                .canonical_machine(m)
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    qemu_err(
-                        ErrorCode::InvalidArg,
-                        format!(
-                            "the machine '{m}' is not supported by emulator '{}'",
-                            caps.binary
-                        ),
-                    )
-                })?,
-            None => caps.default_machine().unwrap_or("none").to_string(),
-        };
-        Ok(crate::domcaps::format(&caps, &machine, &virt))
+        let (caps, machine, virt) =
+            self.lookup_emulator(emulator, arch, machine, virttype, true)?;
+        let host_model = inner.host_model_cpu(&caps, &virt);
+        Ok(crate::domcaps::format_with_host_model(
+            &caps,
+            &machine,
+            &virt,
+            host_model.as_ref(),
+        ))
     }
 
     fn connect_get_cpu_model_names(&self, arch: &str, flags: u32) -> Result<Vec<String>> {
         Self::check_flags(flags, 0, "qemuConnectGetCPUModelNames")?;
-        let path = crate::probe::emulator_for_arch(arch).ok_or_else(|| {
-            qemu_err(
-                ErrorCode::InvalidArg,
-                format!("cannot find any CPU model for '{arch}'"),
-            )
-        })?;
-        let caps = self.inner().caps_for(&path)?;
-        Ok(caps.cpu_models.iter().map(|m| m.name.clone()).collect())
+        crate::cpu::model_names(arch)
+    }
+
+    fn connect_compare_cpu(&self, xml: &str, flags: u32) -> Result<i32> {
+        Self::check_flags(
+            flags,
+            crate::cpu::COMPARE_FAIL_INCOMPATIBLE | crate::cpu::COMPARE_VALIDATE_XML,
+            "qemuConnectCompareCPU",
+        )?;
+        crate::cpu::compare_xml(xml, flags)
+    }
+
+    fn connect_compare_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml: &str,
+        flags: u32,
+    ) -> Result<i32> {
+        Self::check_flags(
+            flags,
+            crate::cpu::COMPARE_FAIL_INCOMPATIBLE | crate::cpu::COMPARE_VALIDATE_XML,
+            "qemuConnectCompareHypervisorCPU",
+        )?;
+        let (caps, _, virt) = self.lookup_emulator(emulator, arch, machine, virttype, false)?;
+        let tcg = self.tcg_cpu_for(&caps, &virt, "reporting CPU model")?;
+        crate::cpu::compare_hypervisor_xml(&tcg, &virt, xml, flags)
+    }
+
+    fn connect_baseline_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml_cpus: &[String],
+        flags: u32,
+    ) -> Result<String> {
+        Self::check_flags(
+            flags,
+            crate::cpu::BASELINE_EXPAND_FEATURES | crate::cpu::BASELINE_MIGRATABLE,
+            "qemuConnectBaselineHypervisorCPU",
+        )?;
+        let (caps, _, virt) = self.lookup_emulator(emulator, arch, machine, virttype, false)?;
+        let tcg = self.tcg_cpu_for(&caps, &virt, "any CPU models")?;
+        crate::cpu::baseline_hypervisor_xml(&tcg, xml_cpus, flags)
+    }
+
+    fn connect_baseline_cpu(&self, xml_cpus: &[String], flags: u32) -> Result<String> {
+        Self::check_flags(
+            flags,
+            crate::cpu::BASELINE_EXPAND_FEATURES | crate::cpu::BASELINE_MIGRATABLE,
+            "qemuConnectBaselineCPU",
+        )?;
+        crate::cpu::baseline_xml(xml_cpus, flags)
     }
 
     fn node_get_info(&self) -> Result<NodeInfo> {

@@ -8,6 +8,7 @@
 
 mod address;
 pub mod command;
+pub mod cpu;
 pub mod definition;
 pub mod devices;
 pub mod domain;

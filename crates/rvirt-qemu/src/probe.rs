@@ -216,13 +216,26 @@ fn probe(
     meta: &std::fs::Metadata,
     work_dir: &Path,
 ) -> Result<EmulatorCaps, ProbeError> {
+    with_qmp_session(binary, work_dir, &[], |qmp| {
+        query_all(qmp, binary, meta, work_dir)
+    })
+}
+
+/// Starts `binary` with no machine (plus `extra` arguments), runs `queries` over its QMP
+/// monitor and stops it again.
+fn with_qmp_session<T>(
+    binary: &Path,
+    work_dir: &Path,
+    extra: &[&str],
+    queries: impl FnOnce(&QmpClient) -> Result<T, QmpError>,
+) -> Result<T, ProbeError> {
     std::fs::create_dir_all(work_dir).map_err(|e| ProbeError::Failed(e.to_string()))?;
     let tag = unique_tag();
     let socket = work_dir.join(format!("probe-{tag}.sock"));
     let _ = std::fs::remove_file(&socket);
     let log = work_dir.join(format!("probe-{tag}.log"));
     let _ = std::fs::remove_file(&log);
-    let argv: Vec<String> = vec![
+    let mut argv: Vec<String> = vec![
         binary.to_string_lossy().into_owned(),
         "-S".into(),
         "-no-user-config".into(),
@@ -233,6 +246,7 @@ fn probe(
         "-qmp".into(),
         format!("unix:{},server=on,wait=off", socket.display()),
     ];
+    argv.extend(extra.iter().map(|a| a.to_string()));
     let (pid, exit) = process::spawn_detached(&argv, &log)
         .map_err(|e| ProbeError::Access(strip_os_suffix(&e), e.raw_os_error().unwrap_or(0)))?;
     let deadline = Instant::now() + PROBE_TIMEOUT;
@@ -243,7 +257,7 @@ fn probe(
         Box::new(|_| {}),
         Box::new(|| {}),
     )
-    .and_then(|qmp| query_all(&qmp, binary, meta, work_dir));
+    .and_then(|qmp| queries(&qmp));
     // The probe process is ours alone: stop it whatever happened.
     process::terminate(pid, Some(&exit), Duration::from_millis(500));
     let _ = std::fs::remove_file(&socket);
@@ -256,6 +270,153 @@ fn probe(
         } else {
             detail.to_string()
         })
+    })
+}
+
+/// What QEMU's TCG accelerator says about CPUs: the features of its `max` CPU and which
+/// features keep each named model from being usable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcgCpuCaps {
+    #[serde(default)]
+    pub format: u32,
+    pub binary: String,
+    pub mtime: i64,
+    pub ctime: i64,
+    /// QEMU's names of the features `max` has (migratable or not).
+    pub enabled_features: Vec<String>,
+    /// Every feature QEMU knows (the boolean properties of the expansion).
+    pub known_features: Vec<String>,
+    /// Features `max` has only when it need not stay migratable.
+    pub non_migratable: Vec<String>,
+    /// CPUID vendor string of `max` (`AuthenticAMD`).
+    pub vendor: Option<String>,
+    /// `(family, model, stepping)` of `max`.
+    pub signature: (u32, u32, u32),
+    /// Every model with QEMU's names of its unavailable features.
+    pub models: Vec<(String, Vec<String>)>,
+}
+
+/// Bump when [`TcgCpuCaps`] changes.
+const TCG_CACHE_FORMAT: u32 = 1;
+
+/// The TCG CPU facts of an x86 `binary`, from the cache in `cache_dir` when still valid.
+pub fn tcg_cpu(binary: &Path, cache_dir: &Path) -> Result<TcgCpuCaps, ProbeError> {
+    let meta = std::fs::metadata(binary)
+        .map_err(|e| ProbeError::Access(strip_os_suffix(&e), e.raw_os_error().unwrap_or(0)))?;
+    let cache_file = cache_dir.join(format!(
+        "{}.tcg-cpu.json",
+        binary
+            .to_string_lossy()
+            .trim_start_matches('/')
+            .replace('/', "_")
+    ));
+    if let Ok(text) = std::fs::read_to_string(&cache_file) {
+        if let Ok(cached) = serde_json::from_str::<TcgCpuCaps>(&text) {
+            if cached.format == TCG_CACHE_FORMAT
+                && cached.mtime == meta.mtime()
+                && cached.ctime == meta.ctime()
+                && cached.binary == binary.to_string_lossy()
+            {
+                return Ok(cached);
+            }
+        }
+    }
+    let caps = with_qmp_session(binary, cache_dir, &["-accel", "tcg"], |qmp| {
+        query_tcg_cpu(qmp, binary, &meta)
+    })?;
+    if let Ok(text) = serde_json::to_string_pretty(&caps) {
+        let _ = crate::fsutil::write_atomic(&cache_file, text.as_bytes());
+    }
+    Ok(caps)
+}
+
+fn query_tcg_cpu(
+    qmp: &QmpClient,
+    binary: &Path,
+    meta: &std::fs::Metadata,
+) -> Result<TcgCpuCaps, QmpError> {
+    let mut enabled: Vec<String> = Vec::new();
+    let mut known: Vec<String> = Vec::new();
+    let mut non_migratable: Vec<String> = Vec::new();
+    let mut vendor = None;
+    let mut signature = (0, 0, 0);
+    // libvirt asks twice: the second answer adds the features that block migration.
+    for (pass, props) in [
+        serde_json::json!({ "name": "max" }),
+        serde_json::json!({ "name": "max", "props": { "migratable": false } }),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let expansion = qmp.execute(
+            "query-cpu-model-expansion",
+            Some(serde_json::json!({ "type": "static", "model": props })),
+        )?;
+        let Some(map) = expansion
+            .get("model")
+            .and_then(|m| m.get("props"))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        for (name, value) in map {
+            if value.is_boolean() && !known.contains(name) {
+                known.push(name.clone());
+            }
+            match value {
+                Value::Bool(true) if !enabled.contains(name) => {
+                    enabled.push(name.clone());
+                    if pass == 1 {
+                        non_migratable.push(name.clone());
+                    }
+                }
+                Value::String(s) if name == "vendor" => vendor = Some(s.clone()),
+                Value::Number(n) => {
+                    let n = n.as_u64().unwrap_or(0) as u32;
+                    match name.as_str() {
+                        "family" => signature.0 = n,
+                        "model" => signature.1 = n,
+                        "stepping" => signature.2 = n,
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let models = qmp
+        .execute("query-cpu-definitions", None)?
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|m| {
+                    let name = m.get("name").and_then(Value::as_str).unwrap_or("");
+                    let blockers = m
+                        .get("unavailable-features")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|b| b.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (name.to_string(), blockers)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = qmp.execute_timeout("quit", None, Duration::from_secs(2));
+    Ok(TcgCpuCaps {
+        format: TCG_CACHE_FORMAT,
+        binary: binary.to_string_lossy().into_owned(),
+        mtime: meta.mtime(),
+        ctime: meta.ctime(),
+        enabled_features: enabled,
+        known_features: known,
+        non_migratable,
+        vendor,
+        signature,
+        models,
     })
 }
 

@@ -256,6 +256,171 @@ fn q35_bochs_vnc_any_address() {
     );
 }
 
+/// Devices of issue #5 that were left out before: a USB hub (the tablet and the
+/// redirected device behind it), a CCID reader with a passed-through smartcard, 9p
+/// filesystems (passthrough, squash), parallel ports (pty, file), a redirected USB
+/// device on TCP, the ISA panic notifier at its I/O port and two ivshmem regions.
+#[test]
+fn pc_hub_smartcard_9p_parallel_redirdev_panic_shmem() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref11-pc-misc.xml", monitor),
+        &libvirt_argv("ref11-pc-misc.libvirt-args", monitor, &["/tmp/ref/lpt.log"]),
+    );
+}
+
+/// q35: two hubs before the CCID reader, a read-only 9p share on a root port, unix
+/// sockets for the smartcard, the parallel port and a redirected device, the panic
+/// notifier with no address, Hyper-V's crash MSRs, ivshmem behind the PCIe bridge.
+#[test]
+fn q35_hubs_ccid_9p_unix_chardevs_hyperv_panic_shmem() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref12-q35-misc.xml", monitor),
+        &libvirt_argv(
+            "ref12-q35-misc.libvirt-args",
+            monitor,
+            &[
+                "/tmp/ref/ccid.sock",
+                "/tmp/ref/lpt.sock",
+                "/tmp/ref/redir.sock",
+            ],
+        ),
+    );
+}
+
+/// The 9p `handle` driver with an immediate write-out policy, read-only. (Debian's QEMU
+/// lacks that driver, so QEMU refused it; the command line is libvirtd's all the same.)
+#[test]
+fn fs_handle_driver() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref15-fs-handle.xml", monitor),
+        &libvirt_argv("ref15-fs-handle.libvirt-args", monitor, &[]),
+    );
+}
+
+/// 9p options (mapped with file and directory modes, inode remapping, a write-out
+/// policy, a comma in the path; a transitional device squashing ids), a telnet parallel
+/// port, a redirected device to boot from, the panic notifier by default.
+#[test]
+fn pc_fs_options_telnet_parallel_redirdev_boot() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref16-pc-fs-variants.xml", monitor),
+        &libvirt_argv("ref16-pc-fs-variants.libvirt-args", monitor, &[]),
+    );
+}
+
+/// Documents QEMU itself refuses here (no NSS database for emulated smartcards, no
+/// ivshmem server listening) still get libvirtd's command line: the failure is QEMU's.
+#[test]
+fn smartcards_emulated_and_doorbell_shmem() {
+    let monitor = "/run/m.sock";
+    for case in [
+        "ref17-smartcard-certs",
+        "err-smartcard-host",
+        "ref19-doorbell",
+        "err-shmem-doorbell",
+    ] {
+        assert_same(
+            &rvirt_argv(&format!("{case}.xml"), monitor),
+            &libvirt_argv(&format!("{case}.libvirt-args"), monitor, &[]),
+        );
+    }
+}
+
+/// ivshmem regions whose content this guest owns (`master`) or only shares (`peer`).
+#[test]
+fn shmem_roles() {
+    let monitor = "/run/m.sock";
+    assert_same(
+        &rvirt_argv("ref18-shmem-role.xml", monitor),
+        &libvirt_argv("ref18-shmem-role.libvirt-args", monitor, &[]),
+    );
+}
+
+/// virtio-fs: guest RAM in a shared memfd, a vhost-user chardev on virtiofsd's socket in
+/// the guest's directory, `vhost-user-fs-pci` with the mount tag.
+#[test]
+fn virtiofs_shared_memfd() {
+    // libvirtd's guest directory holds its socket; rvirt's run directory holds it (and the
+    // monitor socket) likewise.
+    let monitor = "/var/lib/libvirt/qemu/domain-8-rvq-ref13/monitor.sock";
+    assert_same(
+        &rvirt_argv("ref13-virtiofs.xml", monitor),
+        &libvirt_argv("ref13-virtiofs.libvirt-args", monitor, &[]),
+    );
+}
+
+/// libvirtd's refusal of `err-*.xml` recorded by generate.py: stage, code, domain, message.
+fn libvirt_error(case: &str) -> (String, i32, i32, String) {
+    let text = std::fs::read_to_string(data(&format!("{case}.libvirt-error"))).unwrap();
+    let mut lines = text.lines();
+    let stage = lines.next().unwrap().to_string();
+    let code = lines.next().unwrap().parse().unwrap();
+    let domain = lines.next().unwrap().parse().unwrap();
+    let message = lines.collect::<Vec<_>>().join("\n");
+    (stage, code, domain, message)
+}
+
+/// What the host that recorded the error cases offered: no VFIO, no USB in sysfs, no
+/// vhost-vsock, no TPM device.
+fn recording_host() -> command::HostSupport {
+    command::HostSupport::default()
+}
+
+/// Devices the host cannot give a guest are refused before QEMU starts with the code,
+/// domain and message libvirtd 9.0 gave on the same host for the same document.
+#[test]
+fn refused_like_libvirtd() {
+    for case in [
+        "err-hostdev-pci",
+        "err-hostdev-usb",
+        "err-vsock",
+        "err-tpm-passthrough",
+        "err-virtiofs-unshared",
+        "err-redirdev-spicevmc",
+        "err-filesystem-block",
+    ] {
+        let (stage, code, domain, message) = libvirt_error(case);
+        let xml = std::fs::read_to_string(data(&format!("{case}.xml")))
+            .unwrap()
+            .replace(
+                "<devices>",
+                "<devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>",
+            );
+        let caps = Arc::new(fixture_caps());
+        let for_caps = caps.clone();
+        // rvirt may refuse at define already (where libvirtd does), or at start.
+        let err = match definition::parse(&xml, false, &move |_p: &Path| Ok(for_caps.clone())) {
+            Err(e) => e,
+            Ok(mut def) => {
+                let ctx = CommandContext {
+                    monitor_socket: PathBuf::from("/m"),
+                    tap_names: Vec::new(),
+                    kvm: false,
+                };
+                command::check_host_support(&def, &recording_host())
+                    .and_then(|_| {
+                        command::prepare_live_with(
+                            &mut [&mut def],
+                            Path::new("/run/x"),
+                            &mut || Ok(5900),
+                        )
+                    })
+                    .and_then(|_| command::build(&def, &caps, &ctx))
+                    .expect_err(case)
+            }
+        };
+        assert_eq!(
+            (err.code as i32, err.domain as i32, err.message.as_str()),
+            (code, domain, message.as_str()),
+            "{case} (libvirtd refused it at {stage})"
+        );
+    }
+}
+
 #[test]
 fn chardev_backends() {
     let el = |xml: &str| {
@@ -341,6 +506,16 @@ fn stored_definition_matches_libvirtd() {
         "ref8-pc-variants",
         "ref9-pc-vmvga",
         "ref10-q35-bochs",
+        "ref11-pc-misc",
+        "ref12-q35-misc",
+        "ref13-virtiofs",
+        "ref15-fs-handle",
+        "ref16-pc-fs-variants",
+        "ref17-smartcard-certs",
+        "ref18-shmem-role",
+        "ref19-doorbell",
+        "err-shmem-doorbell",
+        "err-smartcard-host",
     ] {
         let xml = std::fs::read_to_string(data(&format!("{case}.xml")))
             .unwrap()
@@ -376,6 +551,10 @@ fn live_definition_matches_libvirtd() {
         "ref8-pc-variants",
         "ref9-pc-vmvga",
         "ref10-q35-bochs",
+        "ref11-pc-misc",
+        "ref12-q35-misc",
+        "ref16-pc-fs-variants",
+        "ref18-shmem-role",
     ] {
         let xml = std::fs::read_to_string(data(&format!("{case}.xml")))
             .unwrap()
@@ -409,6 +588,12 @@ fn live_definition_matches_libvirtd() {
         let ours = def.format(Default::default());
         let ours = normalise_live(&ours, &["cpu"]);
         let theirs = normalise_live(&theirs, &["cpu", "resource", "seclabel"]);
+        // RVIRT_ARGV_OUT=DIR keeps both documents for diffing.
+        if let Some(dir) = std::env::var_os("RVIRT_ARGV_OUT") {
+            let dir = Path::new(&dir);
+            std::fs::write(dir.join(format!("{case}.rvirt-live.xml")), &ours).unwrap();
+            std::fs::write(dir.join(format!("{case}.libvirt-live.xml")), &theirs).unwrap();
+        }
         for (n, (a, b)) in ours.lines().zip(theirs.lines()).enumerate() {
             assert_eq!(a, b, "{case}: line {n} differs\nrvirt:\n{ours}");
         }
@@ -460,6 +645,19 @@ fn unsupported_devices_are_refused() {
         "<sound model='sb16'/>",
         "<rng model='virtio'><backend model='egd' type='pty'/></rng>",
         "<audio id='1' type='pulseaudio'/>",
+        // Devices this driver has no command line for are refused, never dropped.
+        "<iommu model='intel'/>",
+        "<lease><lockspace>s</lockspace><key>k</key><target path='/tmp/l'/></lease>",
+        "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>",
+        "<vsock model='virtio'><cid auto='yes'/></vsock>",
+        "<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host0'/>\
+         <address bus='0' target='0' unit='0'/></source></hostdev>",
+        "<filesystem type='mount' accessmode='mapped'><driver type='handle'/>\
+         <source dir='/tmp'/><target dir='t'/></filesystem>",
+        "<smartcard mode='host'/><smartcard mode='host'/>",
+        "<controller type='usb' index='0' model='piix3-uhci'/><redirfilter><usbdev allow='yes'/></redirfilter>\
+         <redirdev bus='usb' type='tcp'><source mode='bind' host='127.0.0.1' service='4601'/></redirdev>",
+        "<shmem name='s'><model type='ivshmem'/></shmem>",
     ] {
         let doc = format!(
             "<domain type='qemu'><name>u</name><memory>65536</memory><os><type arch='x86_64'>hvm</type></os>\

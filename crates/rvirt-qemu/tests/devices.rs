@@ -1,8 +1,11 @@
 //! The device families of a desktop guest (USB controllers and input, virtio-serial with
 //! the guest-agent channel, a virtio console, VNC, video, sound, watchdog, RNG, balloon,
-//! a floppy) on a real QEMU under TCG: the guest boots, every PCI device sits where the
-//! live definition says (QMP `query-pci`), and the VNC server listens on the port the
-//! live XML shows, as `virsh domdisplay` would report it.
+//! a floppy, a 9p share, a parallel port, a USB hub, a CCID reader with a smartcard, a
+//! redirected USB device, ivshmem and the panic notifier) on a real QEMU under TCG: the
+//! guest boots, every PCI device sits where the live definition says (QMP `query-pci`),
+//! every other device is in QEMU's device tree with the properties the definition asks
+//! for (QMP `qom-get`), and the VNC server listens on the port the live XML shows, as
+//! `virsh domdisplay` would report it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -44,6 +47,16 @@ const DEVICES: &str = "
     <watchdog model='i6300esb' action='poweroff'/>
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
     <memballoon model='virtio'/>
+    <filesystem type='mount' accessmode='passthrough'>
+      <source dir='SHARE'/>
+      <target dir='rvirt-share'/>
+    </filesystem>
+    <parallel type='file'><source path='PARALLEL'/></parallel>
+    <hub type='usb'/>
+    <smartcard mode='passthrough' type='unix'><source mode='bind' path='SMARTCARD'/></smartcard>
+    <redirdev bus='usb' type='unix'><source mode='bind' path='REDIR'/></redirdev>
+    <shmem name='SHMEM'><model type='ivshmem-plain'/><size unit='M'>1</size></shmem>
+    <panic model='isa'><address type='isa' iobase='0x505'/></panic>
 ";
 
 /// `qdev id -> (id of the bus's bridge, "" for the root; slot; function)` of every PCI
@@ -111,7 +124,20 @@ fn run_desktop_guest(machine: &str) {
     let console = root.path().join("console.log");
     let floppy = root.path().join("floppy.img");
     std::fs::write(&floppy, vec![0u8; 1440 * 1024]).unwrap();
-    let devices = DEVICES.replace("FLOPPY", &floppy.to_string_lossy());
+    let share = root.path().join("share");
+    std::fs::create_dir(&share).unwrap();
+    let shmem = format!("{name}-shm");
+    let _shmem_file = RemoveOnDrop(std::path::PathBuf::from(format!("/dev/shm/{shmem}")));
+    let devices = DEVICES
+        .replace("FLOPPY", &floppy.to_string_lossy())
+        .replace("SHARE", &share.to_string_lossy())
+        .replace("PARALLEL", &root.path().join("lpt.log").to_string_lossy())
+        .replace(
+            "SMARTCARD",
+            &root.path().join("ccid.sock").to_string_lossy(),
+        )
+        .replace("REDIR", &root.path().join("redir.sock").to_string_lossy())
+        .replace("SHMEM", &shmem);
     let xml = guest_xml(&name, &guest, &console, &devices)
         .replace("machine='pc'", &format!("machine='{machine}'"));
     let conn = Connect::open(Some(&format!(
@@ -153,6 +179,8 @@ fn run_desktop_guest(machine: &str) {
         "watchdog0",
         "rng0",
         "balloon0",
+        "fs0",
+        "shmem0",
     ] {
         assert!(
             wanted.iter().any(|(a, ..)| a == alias),
@@ -172,6 +200,8 @@ fn run_desktop_guest(machine: &str) {
             "{alias} in QEMU: {in_qemu:?}"
         );
     }
+
+    devices_outside_pci_are_in_qemu(&hv, &dom, &live, &share, &shmem);
 
     // The display listens where the live XML says, and speaks VNC there.
     let port: u16 = live
@@ -206,6 +236,117 @@ fn run_desktop_guest(machine: &str) {
     assert!(qemu_pids_for(&name).is_empty());
 }
 
+/// Removes a file QEMU created for the guest (the ivshmem region) when the test ends.
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The port attribute of the USB address the live XML gives the device aliased `alias`.
+fn live_usb_port(live: &str, alias: &str) -> String {
+    let doc = roxmltree::Document::parse(live).unwrap();
+    let dev = doc
+        .descendants()
+        .find(|n| {
+            n.children()
+                .any(|c| c.has_tag_name("alias") && c.attribute("name") == Some(alias))
+        })
+        .unwrap_or_else(|| panic!("no device aliased {alias} in the live XML:\n{live}"));
+    dev.children()
+        .find(|c| c.has_tag_name("address") && c.attribute("type") == Some("usb"))
+        .and_then(|a| a.attribute("port"))
+        .unwrap_or_else(|| panic!("{alias} has no USB address:\n{live}"))
+        .to_string()
+}
+
+/// Devices that are not on the PCI bus (or not only there) are in QEMU's device tree as
+/// the definition describes them.
+fn devices_outside_pci_are_in_qemu(
+    hv: &std::sync::Arc<dyn rvirt_core::HypervisorDriver>,
+    dom: &rvirt_core::DomainRef,
+    live: &str,
+    share: &std::path::Path,
+    shmem: &str,
+) {
+    let qmp = |cmd: Value| -> Value {
+        let reply: Value = serde_json::from_str(
+            &hv.domain_qemu_monitor_command(dom, &cmd.to_string(), 0)
+                .unwrap(),
+        )
+        .unwrap();
+        reply
+            .get("return")
+            .cloned()
+            .unwrap_or_else(|| panic!("{cmd}: {reply}"))
+    };
+    let get = |path: &str, property: &str| -> Value {
+        qmp(serde_json::json!({
+            "execute": "qom-get",
+            "arguments": {"path": path, "property": property}
+        }))
+    };
+    let peripheral = |id: &str, property: &str| get(&format!("/machine/peripheral/{id}"), property);
+
+    // The 9p share exports the directory under the definition's tag.
+    assert_eq!(peripheral("fs0", "mount_tag"), "rvirt-share");
+    let fsdevs = qmp(serde_json::json!({
+        "execute": "human-monitor-command",
+        "arguments": {"command-line": "info qtree"}
+    }));
+    assert!(
+        fsdevs.as_str().unwrap().contains("fsdev = \"fsdev-fs0\""),
+        "{fsdevs}"
+    );
+    assert!(share.is_dir());
+
+    // The parallel port, the hub, the CCID reader with its card, the redirected device.
+    assert_eq!(peripheral("parallel0", "type"), "isa-parallel");
+    assert_eq!(peripheral("parallel0", "chardev"), "charparallel0");
+    for (alias, qemu_type) in [
+        ("hub0", "usb-hub"),
+        ("ccid0", "usb-ccid"),
+        ("redir0", "usb-redir"),
+    ] {
+        assert_eq!(peripheral(alias, "type"), qemu_type);
+        assert_eq!(
+            peripheral(alias, "port"),
+            Value::String(live_usb_port(live, alias)),
+            "{alias}"
+        );
+    }
+    assert_eq!(peripheral("smartcard0", "type"), "ccid-card-passthru");
+    assert_eq!(peripheral("smartcard0", "chardev"), "charsmartcard0");
+
+    // The ivshmem region is the shared file under /dev/shm.
+    assert_eq!(peripheral("shmem0", "memdev"), "/objects/shmmem-shmem0");
+    assert_eq!(
+        get("/objects/shmmem-shmem0", "mem-path"),
+        Value::String(format!("/dev/shm/{shmem}"))
+    );
+    assert_eq!(get("/objects/shmmem-shmem0", "size"), 1 << 20);
+    assert!(std::path::Path::new(&format!("/dev/shm/{shmem}")).exists());
+
+    // The panic notifier has no id (as libvirt gives it) and sits at its I/O port.
+    let anonymous = qmp(serde_json::json!({
+        "execute": "qom-list",
+        "arguments": {"path": "/machine/peripheral-anon"}
+    }));
+    let panics: Vec<Value> = anonymous
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == "child<pvpanic>")
+        .map(|p| {
+            let path = format!("/machine/peripheral-anon/{}", p["name"].as_str().unwrap());
+            get(&path, "ioport")
+        })
+        .collect();
+    assert_eq!(panics, vec![Value::from(0x505)], "{anonymous}");
+}
+
 #[test]
 fn pc_desktop_guest_runs_with_devices_at_their_addresses() {
     run_desktop_guest("pc");
@@ -214,4 +355,132 @@ fn pc_desktop_guest_runs_with_devices_at_their_addresses() {
 #[test]
 fn q35_desktop_guest_runs_with_devices_at_their_addresses() {
     run_desktop_guest("q35");
+}
+
+/// Processes whose command line contains `needle`.
+fn pids_with_arg(needle: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        })
+        .collect()
+}
+
+/// A virtio-fs share: the guest's RAM is a shared memfd, a virtiofsd of its own serves
+/// the directory on a socket in the guest's run directory, QEMU's `vhost-user-fs-pci`
+/// sits where the definition says with the mount tag, and virtiofsd leaves with QEMU.
+#[test]
+fn virtiofs_guest_runs_with_its_virtiofsd() {
+    if !qemu_available() {
+        return;
+    }
+    let Some(virtiofsd) = rvirt_qemu::command::HostSupport::probe().virtiofsd else {
+        rvirt_testkit::skip_or_fail("virtiofsd (apt-get install qemu-system-common)");
+        return;
+    };
+    let guest = test_guest();
+    let root = tempfile::tempdir().unwrap();
+    let name = format!("rvq-virtiofs-{}", std::process::id());
+    let _cleanup = KillOnDrop(vec![name.clone()]);
+    let console = root.path().join("console.log");
+    let share = root.path().join("share");
+    std::fs::create_dir(&share).unwrap();
+    let devices = format!(
+        "<filesystem type='mount' accessmode='passthrough'>
+           <driver type='virtiofs'/>
+           <source dir='{}'/>
+           <target dir='rvirt-fs'/>
+         </filesystem>",
+        share.display()
+    );
+    let xml = guest_xml(&name, &guest, &console, &devices).replace(
+        "<vcpu>",
+        "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking><vcpu>",
+    );
+    let conn = Connect::open(Some(&format!(
+        "qemu:///embed?root={}",
+        root.path().display()
+    )))
+    .unwrap();
+    let hv = conn.hypervisor.clone();
+    let source = format!("source={}", share.display());
+
+    // A start that fails after virtiofsd came up leaves no virtiofsd behind.
+    let failing = xml.replace("</filesystem>", "</filesystem><sound model='sb16'/>");
+    let dom = hv.domain_define_xml(&failing, Default::default()).unwrap();
+    hv.domain_create(&dom, DomainCreateFlags::empty())
+        .unwrap_err();
+    assert!(
+        wait_for(Duration::from_secs(10), || pids_with_arg(&source)
+            .is_empty()),
+        "virtiofsd outlived a failed start"
+    );
+    hv.domain_undefine(&dom, DomainUndefineFlags::empty())
+        .unwrap();
+
+    let dom = hv.domain_define_xml(&xml, Default::default()).unwrap();
+    let dom = hv.domain_create(&dom, DomainCreateFlags::empty()).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(120), || file_contains(&console, MARKER)),
+        "guest never printed {MARKER}: {}",
+        std::fs::read_to_string(&console).unwrap_or_default()
+    );
+    let live = hv
+        .domain_get_xml_desc(&dom, DomainXmlFlags::empty())
+        .unwrap();
+    assert!(
+        live.contains(&format!("<binary path='{}'/>", virtiofsd.display())),
+        "{live}"
+    );
+    let daemons = pids_with_arg(&source);
+    // virtiofsd runs its sandboxed server in a child process of its own.
+    assert!(!daemons.is_empty(), "no virtiofsd serves {source}");
+
+    let qmp = |cmd: Value| -> Value {
+        let reply: Value = serde_json::from_str(
+            &hv.domain_qemu_monitor_command(&dom, &cmd.to_string(), 0)
+                .unwrap(),
+        )
+        .unwrap();
+        reply["return"].clone()
+    };
+    let get = |property: &str| {
+        qmp(serde_json::json!({
+            "execute": "qom-get",
+            "arguments": {"path": "/machine/peripheral/fs0", "property": property}
+        }))
+    };
+    assert_eq!(get("type"), "vhost-user-fs-pci");
+    assert_eq!(get("chardev"), "chr-vu-fs0");
+    let pci = pci_devices(
+        &serde_json::json!({"return": qmp(serde_json::json!({"execute": "query-pci"}))}),
+    );
+    let wanted = live_pci_addresses(&live);
+    let (_, bus, slot, function) = wanted.iter().find(|w| w.0 == "fs0").unwrap();
+    assert_eq!(*bus, 0);
+    assert_eq!(
+        pci.get("fs0"),
+        Some(&(String::new(), u64::from(*slot), u64::from(*function)))
+    );
+    let tag = qmp(serde_json::json!({
+        "execute": "qom-get",
+        "arguments": {"path": "/machine/peripheral/fs0/virtio-backend", "property": "tag"}
+    }));
+    assert_eq!(tag, "rvirt-fs");
+
+    hv.domain_destroy(&dom, DomainDestroyFlags::empty())
+        .unwrap();
+    assert!(
+        wait_for(Duration::from_secs(10), || daemons
+            .iter()
+            .all(|pid| !rvirt_qemu::process::pid_alive(*pid))),
+        "virtiofsd outlived its guest"
+    );
+    hv.domain_undefine(&dom, DomainUndefineFlags::empty())
+        .unwrap();
 }

@@ -229,6 +229,44 @@ impl HypervisorDriver for RemoteDriver {
         };
         Ok(self.c().call::<ConnectBaselineCpu>(&args)?.cpu)
     }
+    fn connect_compare_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml: &str,
+        flags: u32,
+    ) -> Result<i32> {
+        let args = ConnectCompareHypervisorCpuArgs {
+            emulator: emulator.map(str::to_string),
+            arch: arch.map(str::to_string),
+            machine: machine.map(str::to_string),
+            virttype: virttype.map(str::to_string),
+            xml_cpu: xml.to_string(),
+            flags,
+        };
+        Ok(self.c().call::<ConnectCompareHypervisorCpu>(&args)?.result)
+    }
+    fn connect_baseline_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml_cpus: &[String],
+        flags: u32,
+    ) -> Result<String> {
+        let args = ConnectBaselineHypervisorCpuArgs {
+            emulator: emulator.map(str::to_string),
+            arch: arch.map(str::to_string),
+            machine: machine.map(str::to_string),
+            virttype: virttype.map(str::to_string),
+            xml_cpus: xml_cpus.to_vec(),
+            flags,
+        };
+        Ok(self.c().call::<ConnectBaselineHypervisorCpu>(&args)?.cpu)
+    }
     fn connect_is_alive(&self) -> Result<bool> {
         Ok(self.client.is_alive())
     }

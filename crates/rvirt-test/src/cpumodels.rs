@@ -74,54 +74,13 @@ const PPC64_MODELS: &[&str] = &[
     "POWERPC_e6500",
 ];
 
-/// Architecture names libvirt knows (`virArch`, without `none`).
-const KNOWN_ARCHES: &[&str] = &[
-    "alpha",
-    "armv6l",
-    "armv7l",
-    "armv7b",
-    "aarch64",
-    "cris",
-    "i686",
-    "ia64",
-    "lm32",
-    "loongarch64",
-    "m68k",
-    "microblaze",
-    "microblazeel",
-    "mips",
-    "mipsel",
-    "mips64",
-    "mips64el",
-    "openrisc",
-    "parisc",
-    "parisc64",
-    "ppc",
-    "ppcle",
-    "ppc64",
-    "ppc64le",
-    "ppcemb",
-    "riscv32",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sh4",
-    "sh4eb",
-    "sparc",
-    "sparc64",
-    "unicore32",
-    "x86_64",
-    "xtensa",
-    "xtensaeb",
-];
-
 /// The models of `arch`, or libvirt's error for an unknown or CPU-driver-less architecture.
 pub(crate) fn model_names(arch: &str) -> Result<Vec<String>> {
     let list: &[&str] = match arch {
         "i686" | "x86_64" => X86_MODELS,
         "ppc64" | "ppc64le" => PPC64_MODELS,
         "s390" | "s390x" | "armv6l" | "armv7l" | "armv7b" | "aarch64" => &[],
-        known if KNOWN_ARCHES.contains(&known) => {
+        known if rvirt_core::ARCH_NAMES.contains(&known) => {
             return Err(Error::new(
                 ErrorDomain::Cpu,
                 ErrorCode::NoSupport,

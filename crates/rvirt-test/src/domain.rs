@@ -540,6 +540,9 @@ impl HypervisorDriver for TestDriver {
     fn connect_list_all_domains(&self, flags: ListDomainsFlags) -> Result<Vec<DomainRef>> {
         check_flags(flags.bits(), 0xffff, "testConnectListAllDomains")?;
         self.read(|st| {
+            if flags.is_empty() {
+                return Ok(st.domains.sorted_handles());
+            }
             let mut list: Vec<DomainRef> = st
                 .domains
                 .iter()
@@ -953,6 +956,9 @@ impl HypervisorDriver for TestDriver {
         self.read(|st| {
             let obj = &st.domains[find(st, dom)?];
             let inactive = flags.contains(DomainXmlFlags::INACTIVE);
+            if flags.is_empty() {
+                return Ok(obj.formatted.get_or_format(|| formatted(&obj.def)));
+            }
             let def = match (&obj.new_def, inactive) {
                 (Some(persistent), true) => persistent,
                 _ => &obj.def,

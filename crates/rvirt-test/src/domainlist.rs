@@ -7,9 +7,9 @@
 //! few contiguous arrays instead of following a pointer to every domain.
 
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use rvirt_core::Uuid;
+use rvirt_core::{DomainRef, Uuid};
 
 use crate::state::Domain;
 
@@ -50,6 +50,9 @@ pub(crate) struct DomainList {
     len: usize,
     /// Positions of the stale slots, to refresh.
     stale: Vec<usize>,
+    /// Every handle sorted by name, as listings return them, kept until the list changes:
+    /// listing thousands of domains then copies one contiguous array.
+    sorted: OnceLock<Arc<Vec<DomainRef>>>,
 }
 
 impl DomainList {
@@ -61,6 +64,23 @@ impl DomainList {
         self.chunks
             .iter()
             .flat_map(|chunk| chunk.iter().map(|slot| &slot.domain))
+    }
+
+    /// The handles of all domains, in order.
+    pub fn handles(&self) -> Vec<DomainRef> {
+        let mut out = Vec::with_capacity(self.len);
+        out.extend(self.iter().map(|d| d.handle()));
+        out
+    }
+
+    /// The handles of all domains sorted by name.
+    pub fn sorted_handles(&self) -> Vec<DomainRef> {
+        let sorted = self.sorted.get_or_init(|| {
+            let mut handles = self.handles();
+            handles.sort_by(|a, b| a.name.cmp(&b.name));
+            Arc::new(handles)
+        });
+        sorted.as_ref().clone()
     }
 
     /// The chunk and the position in it of the domain at `index`.
@@ -79,6 +99,7 @@ impl DomainList {
     }
 
     pub fn push(&mut self, domain: Arc<Domain>) {
+        self.sorted.take();
         let slot = Slot::new(domain);
         match self.chunks.last_mut() {
             Some(last) if last.len() < CHUNK => Arc::make_mut(last).push(slot),
@@ -92,6 +113,7 @@ impl DomainList {
     }
 
     pub fn remove(&mut self, index: usize) -> Arc<Domain> {
+        self.sorted.take();
         // Positions after `index` shift: settle the keys first so `stale` stays right.
         self.refresh_keys();
         let Some((at, offset)) = self.locate(index) else {
@@ -120,12 +142,16 @@ impl DomainList {
         let Some((at, offset)) = self.locate(index) else {
             self.out_of_range(index)
         };
+        self.sorted.take();
         let slot = &mut Arc::make_mut(&mut self.chunks[at])[offset];
         if !slot.stale {
             slot.stale = true;
             self.stale.push(index);
         }
-        Arc::make_mut(&mut slot.domain)
+        let domain = Arc::make_mut(&mut slot.domain);
+        // The caller is about to change it.
+        domain.formatted.clear();
+        domain
     }
 
     /// Takes the keys of the domains changed since the last refresh again.
@@ -208,6 +234,7 @@ mod tests {
             list.push(domain(&format!("d{n}"), n));
             expected.push(format!("d{n}"));
         }
+        assert_eq!(list.sorted_handles().len(), 200);
         for index in [150, 0, 63, 63, 64, 100, 5] {
             let removed = list.remove(index);
             assert_eq!(removed.def.name, expected.remove(index));
@@ -221,6 +248,11 @@ mod tests {
             assert_eq!(list.index_by_uuid(&uuid), Some(index));
         }
         assert_eq!(list.index_by_name("d0"), None);
+        // The listing kept from before the removals is not reused.
+        let mut sorted_names = expected.clone();
+        sorted_names.sort();
+        let listed: Vec<String> = list.sorted_handles().into_iter().map(|h| h.name).collect();
+        assert_eq!(listed, sorted_names);
     }
 
     #[test]
@@ -230,6 +262,7 @@ mod tests {
             list.push(domain(&format!("d{n}"), n));
         }
         let copy = list.clone();
+        assert!(list.sorted_handles().iter().any(|h| h.name == "d70"));
         list.get_mut(70).def.name = "renamed".to_string();
         // The rename is found before and after the keys are refreshed.
         assert_eq!(list.index_by_name("renamed"), Some(70));
@@ -237,6 +270,11 @@ mod tests {
         list.refresh_keys();
         assert_eq!(list.index_by_name("renamed"), Some(70));
         assert_eq!(list.index_by_name("d70"), None);
+        assert_eq!(list.handles()[70].name, "renamed");
+        let sorted = list.sorted_handles();
+        assert!(sorted.iter().any(|h| h.name == "renamed"));
+        assert!(!sorted.iter().any(|h| h.name == "d70"));
+        assert!(sorted.windows(2).all(|w| w[0].name < w[1].name));
         // The copy still has the old domain.
         assert_eq!(copy.index_by_name("d70"), Some(70));
         assert_eq!(copy[70].def.name, "d70");

@@ -37,6 +37,32 @@ pub(crate) struct Domain {
     pub time: (i64, u32),
     pub snapshots: Vec<crate::snapshot::Snapshot>,
     pub current_snapshot: Option<String>,
+    /// `def` formatted without flags, once asked for.
+    pub formatted: FormattedXml,
+}
+
+/// A domain's XML as `virDomainGetXMLDesc` without flags gives it, kept until the domain
+/// changes: formatting is most of what such a call costs. Every change goes through
+/// `DomainList::get_mut`, which clears it, and a copy starts empty (a copy is made to be
+/// changed).
+#[derive(Debug, Default)]
+pub(crate) struct FormattedXml(std::sync::OnceLock<String>);
+
+impl Clone for FormattedXml {
+    fn clone(&self) -> Self {
+        FormattedXml::default()
+    }
+}
+
+impl FormattedXml {
+    /// The kept document, formatting it with `format` the first time.
+    pub fn get_or_format(&self, format: impl FnOnce() -> String) -> String {
+        self.0.get_or_init(format).clone()
+    }
+
+    pub fn clear(&mut self) {
+        self.0.take();
+    }
 }
 
 impl Domain {
@@ -53,6 +79,7 @@ impl Domain {
             time: (627_319_920, 0),
             snapshots: Vec::new(),
             current_snapshot: None,
+            formatted: FormattedXml::default(),
         }
     }
 

@@ -9,7 +9,7 @@ use rvirt::Connect;
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use tokio::sync::mpsc;
 
-use crate::stream::StreamSlot;
+use crate::stream::{StreamPacket, StreamSlot};
 
 /// Opens a driver connection for `CONNECT_OPEN`: the URI (`None` for the daemon's default)
 /// and whether the connection is read-only. The daemon uses [`default_opener`]; tests may
@@ -27,6 +27,8 @@ pub fn default_opener() -> Opener {
 pub enum Outgoing {
     /// A complete packet, length word included.
     Packet(Vec<u8>),
+    /// A stream packet (header and payload apart).
+    Stream(StreamPacket),
     /// Flush what is queued and close the connection.
     Close,
 }
@@ -86,7 +88,7 @@ pub struct Client {
     opener: Opener,
     out: mpsc::UnboundedSender<Outgoing>,
     /// Bounded queue for stream data, so a fast producer waits for the socket.
-    stream_out: mpsc::Sender<Vec<u8>>,
+    stream_out: mpsc::Sender<StreamPacket>,
     conn: Mutex<Option<Connect>>,
     registrations: Mutex<Vec<Registration>>,
     close_callback: AtomicBool,
@@ -115,7 +117,7 @@ impl Client {
         opener: Opener,
         opener_test_in_memory: bool,
         out: mpsc::UnboundedSender<Outgoing>,
-        stream_out: mpsc::Sender<Vec<u8>>,
+        stream_out: mpsc::Sender<StreamPacket>,
     ) -> Client {
         Client {
             id,
@@ -143,7 +145,7 @@ impl Client {
 
     /// Queues stream data, waiting while the socket is behind. Call from worker threads
     /// only. `false` when the client is gone.
-    pub fn send_stream_blocking(&self, packet: Vec<u8>) -> bool {
+    pub fn send_stream_blocking(&self, packet: StreamPacket) -> bool {
         !self.closed.load(Ordering::Relaxed) && self.stream_out.blocking_send(packet).is_ok()
     }
 

@@ -8,7 +8,7 @@ use rvirt::Connect;
 use rvirt_core::events::domain_event_id;
 use rvirt_core::*;
 use rvirt_proto::calls::{self, RemoteCall};
-use rvirt_proto::packet::Header;
+use rvirt_proto::packet::{self, Header};
 use rvirt_proto::procedures::{remote_proc as p, ProcedureInfo};
 use rvirt_proto::program::{qemu, AuthType};
 use rvirt_proto::remote::*;
@@ -33,15 +33,31 @@ const CONNECT_RO: u32 = 1;
 /// `VIR_TYPED_PARAM_STRING_OKAY`, which libvirtd adds to typed-parameter getters.
 const TYPED_PARAM_STRING_OKAY: u32 = 4;
 
+/// An encoded return value in the buffer of its reply packet, behind room for the length
+/// word and header (see [`packet::payload_buffer`]), so replying never copies the payload.
+pub struct ReplyBody(Vec<u8>);
+
+impl ReplyBody {
+    /// An empty return value (procedures returning nothing).
+    pub fn empty() -> ReplyBody {
+        ReplyBody(packet::payload_buffer(0))
+    }
+
+    /// The reply packet to `call`, with status OK.
+    pub fn into_packet(self, call: &Header) -> xdr::XdrResult<Vec<u8>> {
+        packet::complete(&call.reply(packet::MessageStatus::Ok), self.0)
+    }
+}
+
 /// What a call produced.
 pub enum Outcome {
     /// The encoded return value.
-    Reply(Vec<u8>),
+    Reply(ReplyBody),
     /// The encoded return value, then the connection closes (`CONNECT_CLOSE`).
-    ReplyThenClose(Vec<u8>),
+    ReplyThenClose(ReplyBody),
     /// The encoded return value, then stream data.
     Stream {
-        reply: Vec<u8>,
+        reply: ReplyBody,
         stream: Box<dyn Stream>,
         direction: Direction,
     },
@@ -68,14 +84,21 @@ pub fn decode_error() -> Error {
     )
 }
 
-fn encode<T: serde::Serialize>(ret: &T) -> Result<Vec<u8>> {
-    xdr::to_bytes(ret).map_err(|e| {
-        Error::new(
-            ErrorDomain::Rpc,
-            ErrorCode::Rpc,
-            format!("Unable to encode message payload: {e}"),
-        )
-    })
+fn encode_error(e: xdr::XdrError) -> Error {
+    Error::new(
+        ErrorDomain::Rpc,
+        ErrorCode::Rpc,
+        format!("Unable to encode message payload: {e}"),
+    )
+}
+
+/// Payload bytes reserved up front: most return values fit, so encoding rarely regrows.
+const TYPICAL_PAYLOAD: usize = 256;
+
+fn encode<T: serde::Serialize>(ret: &T) -> Result<ReplyBody> {
+    let mut out = packet::payload_buffer(TYPICAL_PAYLOAD);
+    xdr::append(&mut out, ret).map_err(encode_error)?;
+    Ok(ReplyBody(out))
 }
 
 /// A call's encoded arguments, and the refusal to give once they decode (a read-only
@@ -116,6 +139,30 @@ fn run<'a, C: RemoteCall>(
     let args: C::Args = input.into().decode()?;
     let ret = f(args)?;
     Ok(Outcome::Reply(encode(&ret)?))
+}
+
+/// `remote_connect_list_all_domains_ret` for `doms`, encoded in one pass into a buffer of
+/// the exact size: with thousands of domains, converting to the wire type copied every name
+/// again and the growing buffer was copied several times.
+fn encode_domain_list(doms: &[DomainRef], need_results: bool) -> Result<ReplyBody> {
+    let listed = if need_results { doms } else { &[] };
+    let size = listed
+        .iter()
+        .map(|d| 4 + d.name.len() + xdr::padding(d.name.len()) + 16 + 4)
+        .sum::<usize>()
+        + 8;
+    let mut out = packet::payload_buffer(size);
+    let put = |out: &mut Vec<u8>| -> xdr::XdrResult<()> {
+        xdr::append(out, &count(listed.len()))?;
+        for d in listed {
+            xdr::append(out, d.name.as_str())?;
+            xdr::append(out, &RemoteUuid::from(d.uuid))?;
+            xdr::append(out, &d.id)?;
+        }
+        xdr::append(out, &count(doms.len()))
+    };
+    put(&mut out).map_err(encode_error)?;
+    Ok(ReplyBody(out))
 }
 
 /// Like [`run`] for calls that open a stream.
@@ -233,7 +280,7 @@ pub fn dispatch(
         p::CONNECT_CLOSE => {
             let args: () = xdr::from_bytes(payload).map_err(|_| decode_error())?;
             let () = args;
-            Ok(Outcome::ReplyThenClose(Vec::new()))
+            Ok(Outcome::ReplyThenClose(ReplyBody::empty()))
         }
         _ => {
             let conn = client.connection()?;
@@ -450,6 +497,30 @@ fn dispatch_open(
         p::CONNECT_BASELINE_CPU => run::<c::ConnectBaselineCpu>(pl, |a| {
             Ok(ConnectBaselineCpuRet {
                 cpu: hv.connect_baseline_cpu(&a.xml_cpus, a.flags)?,
+            })
+        }),
+        p::CONNECT_COMPARE_HYPERVISOR_CPU => run::<c::ConnectCompareHypervisorCpu>(pl, |a| {
+            Ok(ConnectCompareHypervisorCpuRet {
+                result: hv.connect_compare_hypervisor_cpu(
+                    a.emulator.as_deref(),
+                    a.arch.as_deref(),
+                    a.machine.as_deref(),
+                    a.virttype.as_deref(),
+                    &a.xml_cpu,
+                    a.flags,
+                )?,
+            })
+        }),
+        p::CONNECT_BASELINE_HYPERVISOR_CPU => run::<c::ConnectBaselineHypervisorCpu>(pl, |a| {
+            Ok(ConnectBaselineHypervisorCpuRet {
+                cpu: hv.connect_baseline_hypervisor_cpu(
+                    a.emulator.as_deref(),
+                    a.arch.as_deref(),
+                    a.machine.as_deref(),
+                    a.virttype.as_deref(),
+                    &a.xml_cpus,
+                    a.flags,
+                )?,
             })
         }),
         p::CONNECT_REGISTER_CLOSE_CALLBACK => run::<c::ConnectRegisterCloseCallback>(pl, |()| {
@@ -675,18 +746,14 @@ fn dispatch_open(
         }
 
         // ---- domain lists and lookups ----
-        p::CONNECT_LIST_ALL_DOMAINS => run::<c::ConnectListAllDomains>(pl, |a| {
+        p::CONNECT_LIST_ALL_DOMAINS => {
+            let a: ConnectListAllDomainsArgs = pl.decode()?;
             let doms = hv.connect_list_all_domains(ListDomainsFlags::from_bits_retain(a.flags))?;
-            let n = count(doms.len());
-            Ok(ConnectListAllDomainsRet {
-                domains: if a.need_results != 0 {
-                    doms.iter().map(NonnullDomain::from).collect()
-                } else {
-                    Vec::new()
-                },
-                ret: n,
-            })
-        }),
+            Ok(Outcome::Reply(encode_domain_list(
+                &doms,
+                a.need_results != 0,
+            )?))
+        }
         p::CONNECT_NUM_OF_DOMAINS => run::<c::ConnectNumOfDomains>(pl, |()| {
             Ok(NumRet {
                 num: hv.connect_num_of_domains()?,
@@ -2203,6 +2270,37 @@ impl Stream for BufferStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn payload(body: ReplyBody) -> Vec<u8> {
+        body.0[packet::PAYLOAD_OFFSET..].to_vec()
+    }
+
+    #[test]
+    fn domain_list_encodes_as_the_wire_type() {
+        let doms: Vec<DomainRef> = ["test", "a", "abcd", "abcde", ""]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| DomainRef {
+                name: name.to_string(),
+                uuid: Uuid::from_bytes([i as u8; 16]),
+                id: i as i32 - 1,
+            })
+            .collect();
+        for need_results in [true, false] {
+            let generic = encode(&ConnectListAllDomainsRet {
+                domains: if need_results {
+                    doms.iter().map(NonnullDomain::from).collect()
+                } else {
+                    Vec::new()
+                },
+                ret: 5,
+            })
+            .unwrap();
+            let fast = encode_domain_list(&doms, need_results).unwrap();
+            assert_eq!(fast.0.capacity(), fast.0.len(), "sized exactly");
+            assert_eq!(payload(fast), payload(generic));
+        }
+    }
 
     #[test]
     fn cpumaps_round_trip() {

@@ -26,6 +26,12 @@ use crate::dispatch::{self, Outcome};
 use crate::pool::WorkerPool;
 use crate::stream::{self, StreamInput};
 
+/// Send buffer asked for on every client socket (the kernel doubles it, capped by
+/// `net.core.wmem_max`). The default of about 200 KiB split a large reply, such as a listing
+/// of 10,000 domains, into several writes, each waiting for the client to read and wake
+/// the daemon again; with this it goes to the kernel in one.
+const CLIENT_SEND_BUFFER: usize = 1 << 20;
+
 /// Stream data queued per client before a producing stream waits.
 const STREAM_QUEUE: usize = 16;
 
@@ -239,6 +245,9 @@ fn handle_accept(
         drop(stream);
         return;
     }
+    if let Err(e) = rustix::net::sockopt::set_socket_send_buffer_size(&stream, CLIENT_SEND_BUFFER) {
+        tracing::debug!("cannot enlarge a client's send buffer: {e}");
+    }
     let id = shared.next_client.fetch_add(1, Ordering::SeqCst);
     tracing::debug!(client = id, readonly, "client connected");
     let shared = shared.clone();
@@ -259,7 +268,7 @@ async fn serve_client(
 ) {
     let (mut reader, mut writer) = stream.into_split();
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
-    let (stream_tx, mut stream_rx) = mpsc::channel::<Vec<u8>>(STREAM_QUEUE);
+    let (stream_tx, mut stream_rx) = mpsc::channel::<stream::StreamPacket>(STREAM_QUEUE);
     let client = Arc::new(Client::new(
         id,
         readonly,
@@ -275,11 +284,16 @@ async fn serve_client(
             let next = tokio::select! {
                 biased;
                 msg = out_rx.recv() => msg,
-                data = stream_rx.recv() => data.map(Outgoing::Packet),
+                data = stream_rx.recv() => data.map(Outgoing::Stream),
             };
             match next {
                 Some(Outgoing::Packet(bytes)) => {
                     if writer.write_all(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Outgoing::Stream(p)) => {
+                    if p.write_to(&mut writer).await.is_err() {
                         break;
                     }
                 }
@@ -300,16 +314,15 @@ async fn serve_client(
     let mut unanswered: u32 = 0;
     let mut decoder = PacketDecoder::new();
     let requests = Arc::new(Semaphore::new(shared.config.max_client_requests.max(1)));
-    let mut buf = vec![0u8; 65_536];
 
     'conn: loop {
         tokio::select! {
-            read = reader.read(&mut buf) => {
-                let n = match read {
-                    Ok(0) | Err(_) => break 'conn,
-                    Ok(n) => n,
-                };
-                decoder.push(&buf[..n]);
+            // Straight into the decoder: a large payload (stream data) is read into its own
+            // buffer, which then travels on without a copy.
+            read = reader.read_buf(decoder.read_buffer()) => {
+                if matches!(read, Ok(0) | Err(_)) {
+                    break 'conn;
+                }
                 loop {
                     match decoder.next_packet() {
                         Ok(Some(packet)) => {
@@ -338,8 +351,10 @@ async fn serve_client(
                     }
                 }
             }
-            _ = ticker.tick() => {
-                if interval > 0 && client.keepalive_started() && last_rx.elapsed() >= tick {
+            // Only once the client asked for keepalive: an armed timer makes every wait for
+            // the socket arm a kernel timer too, which costs each call a little latency.
+            _ = ticker.tick(), if interval > 0 && client.keepalive_started() => {
+                if last_rx.elapsed() >= tick {
                     if unanswered >= shared.config.keepalive_count {
                         tracing::warn!(client = id, "no keepalive answer, closing the connection");
                         break 'conn;
@@ -538,43 +553,38 @@ fn is_default_test_uri(name: &str) -> bool {
 
 /// Sends the reply for a finished call (and starts its stream, if any).
 fn deliver(client: &Arc<Client>, header: Header, outcome: Result<Outcome, Error>) {
-    let reply = |payload: &[u8]| packet::build_raw(&header.reply(MessageStatus::Ok), payload);
-    match outcome {
-        Ok(Outcome::Reply(ret)) => match reply(&ret) {
-            Ok(p) => client.send(p),
-            Err(e) => {
-                if let Some(p) = error_packet(
-                    &header,
-                    &rpc_error(format!("Unable to encode message payload: {e}")),
-                ) {
-                    client.send(p);
-                }
-            }
-        },
-        Ok(Outcome::ReplyThenClose(ret)) => {
-            if let Ok(p) = reply(&ret) {
+    let send_reply = |body: dispatch::ReplyBody| match body.into_packet(&header) {
+        Ok(p) => {
+            client.send(p);
+            true
+        }
+        Err(e) => {
+            if let Some(p) = error_packet(
+                &header,
+                &rpc_error(format!("Unable to encode message payload: {e}")),
+            ) {
                 client.send(p);
             }
+            false
+        }
+    };
+    match outcome {
+        Ok(Outcome::Reply(body)) => {
+            send_reply(body);
+        }
+        Ok(Outcome::ReplyThenClose(body)) => {
+            send_reply(body);
             client.close();
         }
         Ok(Outcome::Stream {
-            reply: ret,
+            reply: body,
             stream: s,
             direction,
-        }) => match reply(&ret) {
-            Ok(p) => {
-                client.send(p);
+        }) => {
+            if send_reply(body) {
                 stream::start(client, header, s, direction);
             }
-            Err(e) => {
-                if let Some(p) = error_packet(
-                    &header,
-                    &rpc_error(format!("Unable to encode message payload: {e}")),
-                ) {
-                    client.send(p);
-                }
-            }
-        },
+        }
         Err(e) => {
             if let Some(p) = error_packet(&header, &e) {
                 client.send(p);

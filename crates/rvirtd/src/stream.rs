@@ -5,14 +5,20 @@
 //!
 //! Each open stream has a pump thread that owns the driver's `Stream`: reading from it
 //! (downloads) into the client's bounded stream queue, which makes a fast source wait for a
-//! slow socket, or feeding it what the client sends (uploads).
+//! slow socket, or feeding it what the client sends (uploads). Data is not copied on the
+//! way: an upload's payload is read from the socket into its own buffer (all but what came
+//! in the same read as its header), which the pump hands to the driver; the buffer a
+//! download's driver filled goes to the socket behind a separate header, in one write.
+//! When the client asked for a sparse stream (the driver's stream then reports holes),
+//! holes travel as STREAM_HOLE packets, as libvirtd sends them.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Stream};
-use rvirt_proto::packet::{self, Header};
+use rvirt_proto::packet::{self, Header, StreamHole};
 use rvirt_proto::RemoteError;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc::{channel, Receiver, Sender};
 
 use crate::client::Client;
@@ -22,6 +28,56 @@ pub const STREAM_INPUT_QUEUE: usize = 16;
 
 /// Largest data chunk per STREAM packet (libvirt's `VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX`).
 pub const STREAM_CHUNK: usize = packet::MESSAGE_LEGACY_PAYLOAD_MAX;
+
+/// A stream packet on its way to the client: the encoded length word and header, then the
+/// payload in the buffer the driver filled, written together without joining them.
+#[derive(Debug)]
+pub struct StreamPacket {
+    head: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl StreamPacket {
+    /// A packet already encoded whole (finish, error, hole).
+    pub fn whole(bytes: Vec<u8>) -> StreamPacket {
+        StreamPacket {
+            head: bytes,
+            body: Vec::new(),
+        }
+    }
+
+    /// A data packet of the stream opened by `call` carrying `data` (empty: end of data).
+    pub fn data(call: &Header, data: Vec<u8>) -> rvirt_proto::xdr::XdrResult<StreamPacket> {
+        Ok(StreamPacket {
+            head: packet::build_stream_data_head(call, data.len())?,
+            body: data,
+        })
+    }
+
+    /// The packet as one buffer.
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        self.head.append(&mut self.body);
+        self.head
+    }
+
+    /// Writes the packet, header and payload in one system call when the socket takes it.
+    pub async fn write_to<W: AsyncWrite + Unpin>(&self, writer: &mut W) -> std::io::Result<()> {
+        let (head, body) = (&self.head[..], &self.body[..]);
+        let mut written = 0;
+        while written < head.len() {
+            let slices = [
+                std::io::IoSlice::new(&head[written..]),
+                std::io::IoSlice::new(body),
+            ];
+            let n = writer.write_vectored(&slices).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            written += n;
+        }
+        writer.write_all(&body[written - head.len()..]).await
+    }
+}
 
 /// Which way the data flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +153,7 @@ pub fn start(client: &Arc<Client>, call: Header, stream: Box<dyn Stream>, direct
 /// Where a pump sends its packets (the client, or a test's buffer).
 pub trait PacketSink {
     /// Queues a packet, waiting for room; `false` when the peer is gone.
-    fn send(&self, packet: Vec<u8>) -> bool;
+    fn send(&self, packet: StreamPacket) -> bool;
 }
 
 struct ClientSink<'a> {
@@ -105,15 +161,57 @@ struct ClientSink<'a> {
 }
 
 impl PacketSink for ClientSink<'_> {
-    fn send(&self, packet: Vec<u8>) -> bool {
+    fn send(&self, packet: StreamPacket) -> bool {
         self.client.send_stream_blocking(packet)
     }
 }
 
 fn send_error(sink: &dyn PacketSink, call: &Header, error: &Error) {
     if let Ok(p) = packet::build_stream_error(call, &RemoteError::from(error)) {
-        sink.send(p);
+        sink.send(StreamPacket::whole(p));
     }
+}
+
+fn send_finish(sink: &dyn PacketSink, call: &Header) {
+    if let Ok(p) = packet::build_stream_finish(call) {
+        sink.send(StreamPacket::whole(p));
+    }
+}
+
+/// The next packet of a download: a hole when the stream reports one (it does only for a
+/// client that asked for a sparse stream), else data, empty at the end; and whether it is
+/// that end.
+fn next_download_packet(
+    call: &Header,
+    stream: &mut dyn Stream,
+) -> Result<(StreamPacket, bool), Error> {
+    let want = match stream.next_hole()? {
+        Some(hole) if hole > 0 => {
+            let hole = StreamHole {
+                length: hole,
+                flags: 0,
+            };
+            return packet::build_stream_hole(call, &hole)
+                .map(|p| (StreamPacket::whole(p), false))
+                .map_err(encode_error);
+        }
+        // Data next: no more than that section, so the hole after it is not read as zeros.
+        Some(data) => {
+            usize::try_from(data.unsigned_abs()).map_or(STREAM_CHUNK, |n| n.clamp(1, STREAM_CHUNK))
+        }
+        None => STREAM_CHUNK,
+    };
+    let data = stream.recv(want)?;
+    let end = data.is_empty();
+    Ok((StreamPacket::data(call, data).map_err(encode_error)?, end))
+}
+
+fn encode_error(e: rvirt_proto::xdr::XdrError) -> Error {
+    Error::new(
+        ErrorDomain::Rpc,
+        ErrorCode::Rpc,
+        format!("Unable to encode message payload: {e}"),
+    )
 }
 
 /// Reads the driver's stream to its end, then waits for the client's finish.
@@ -129,13 +227,8 @@ pub fn pump_to_client(
             let _ = stream.abort();
             return;
         }
-        match stream.recv(STREAM_CHUNK) {
-            Ok(data) => {
-                let end = data.is_empty();
-                let Ok(p) = packet::build_stream_data(call, &data) else {
-                    let _ = stream.abort();
-                    return;
-                };
+        match next_download_packet(call, stream.as_mut()) {
+            Ok((p, end)) => {
                 if !sink.send(p) {
                     let _ = stream.abort();
                     return;
@@ -156,11 +249,7 @@ pub fn pump_to_client(
         match input.blocking_recv() {
             Some(StreamInput::Finish) => {
                 match stream.finish() {
-                    Ok(()) => {
-                        if let Ok(p) = packet::build_stream_finish(call) {
-                            sink.send(p);
-                        }
-                    }
+                    Ok(()) => send_finish(sink, call),
                     Err(e) => send_error(sink, call, &e),
                 }
                 return;
@@ -204,11 +293,7 @@ pub fn pump_from_client(
                     return;
                 }
                 match stream.finish() {
-                    Ok(()) => {
-                        if let Ok(p) = packet::build_stream_finish(call) {
-                            sink.send(p);
-                        }
-                    }
+                    Ok(()) => send_finish(sink, call),
                     Err(e) => send_error(sink, call, &e),
                 }
                 return;
@@ -242,8 +327,11 @@ mod tests {
 
     struct Collect(Mutex<Vec<Packet>>);
     impl PacketSink for Collect {
-        fn send(&self, p: Vec<u8>) -> bool {
-            self.0.lock().unwrap().push(Packet::parse(&p).unwrap());
+        fn send(&self, p: StreamPacket) -> bool {
+            self.0
+                .lock()
+                .unwrap()
+                .push(Packet::parse(&p.into_bytes()).unwrap());
             true
         }
     }
@@ -328,5 +416,131 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].header.kind, MessageType::Stream);
         assert_eq!(got[0].header.status, MessageStatus::Ok);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod sparse_tests {
+    use super::*;
+    use rvirt_core::Result;
+    use rvirt_proto::packet::{MessageStatus, MessageType, Packet};
+    use std::collections::VecDeque;
+
+    enum Piece {
+        Data(Vec<u8>),
+        Hole(i64),
+    }
+
+    /// A sparse-aware source: reports holes and data sections like a volume download.
+    struct SparseSource(VecDeque<Piece>);
+    impl Stream for SparseSource {
+        fn send(&mut self, _data: &[u8]) -> Result<()> {
+            unreachable!()
+        }
+        fn recv(&mut self, max: usize) -> Result<Vec<u8>> {
+            match self.0.front_mut() {
+                Some(Piece::Data(d)) if d.len() > max => {
+                    let rest = d.split_off(max);
+                    Ok(std::mem::replace(d, rest))
+                }
+                Some(Piece::Data(_)) => match self.0.pop_front() {
+                    Some(Piece::Data(d)) => Ok(d),
+                    _ => unreachable!(),
+                },
+                Some(Piece::Hole(_)) => panic!("the pump read a hole as data"),
+                None => Ok(Vec::new()),
+            }
+        }
+        fn next_hole(&mut self) -> Result<Option<i64>> {
+            Ok(match self.0.front() {
+                Some(Piece::Hole(n)) => {
+                    let n = *n;
+                    self.0.pop_front();
+                    Some(n)
+                }
+                Some(Piece::Data(d)) => Some(-(d.len() as i64)),
+                None => None,
+            })
+        }
+        fn finish(&mut self) -> Result<()> {
+            Ok(())
+        }
+        fn abort(&mut self) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    struct Collect(Mutex<Vec<Packet>>);
+    impl PacketSink for Collect {
+        fn send(&self, p: StreamPacket) -> bool {
+            self.0
+                .lock()
+                .unwrap()
+                .push(Packet::parse(&p.into_bytes()).unwrap());
+            true
+        }
+    }
+
+    #[test]
+    fn sparse_download_sends_holes() {
+        let big = vec![9u8; STREAM_CHUNK + 10];
+        let src = SparseSource(VecDeque::from([
+            Piece::Data(b"abcde".to_vec()),
+            Piece::Hole(1 << 40),
+            Piece::Data(big.clone()),
+        ]));
+        let sink = Collect(Mutex::new(Vec::new()));
+        let (tx, mut rx) = channel(STREAM_INPUT_QUEUE);
+        tx.try_send(StreamInput::Finish).unwrap();
+        let slot = StreamSlot {
+            input: Mutex::new(None),
+            aborted: AtomicBool::new(false),
+        };
+        let call = Header::call(0x2000_8086, 1, 209, 9);
+        pump_to_client(&sink, &call, Box::new(src), &mut rx, &slot);
+        let got = sink.0.into_inner().unwrap();
+        let kinds: Vec<(MessageType, MessageStatus, usize)> = got
+            .iter()
+            .map(|p| (p.header.kind, p.header.status, p.payload.len()))
+            .collect();
+        use MessageStatus::{Continue, Ok as Done};
+        use MessageType::{Stream as Data, StreamHole as Hole};
+        assert_eq!(
+            kinds,
+            [
+                (Data, Continue, 5),
+                (Hole, Continue, 12),
+                (Data, Continue, STREAM_CHUNK),
+                (Data, Continue, 10),
+                (Data, Continue, 0),
+                (Data, Done, 0),
+            ]
+        );
+        let hole: StreamHole = got[1].decode().unwrap();
+        assert_eq!((hole.length, hole.flags), (1 << 40, 0));
+        assert_eq!([&got[2].payload[..], &got[3].payload[..]].concat(), big);
+    }
+
+    #[test]
+    fn packets_survive_partial_writes() {
+        let call = Header::call(0x2000_8086, 1, 209, 9);
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let want = packet::build_stream_data(&call, &data).unwrap();
+        let p = StreamPacket::data(&call, data).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let got = rt.block_on(async move {
+            use tokio::io::AsyncReadExt;
+            // A pipe taking 7 bytes at a time splits the header and the payload anywhere.
+            let (mut a, mut b) = tokio::io::duplex(7);
+            let writer = tokio::spawn(async move { p.write_to(&mut a).await.unwrap() });
+            let mut got = Vec::new();
+            b.read_to_end(&mut got).await.unwrap();
+            writer.await.unwrap();
+            got
+        });
+        assert!(got == want);
     }
 }

@@ -1,9 +1,11 @@
 //! Command implementations grouped by object family, and the table that lists them in the
 //! groups `help` shows.
 
+pub mod cpu;
 pub mod domain;
 pub mod guest;
 pub mod host;
+pub mod hvcaps;
 pub mod iface;
 pub mod monitor;
 pub mod network;
@@ -34,7 +36,7 @@ pub fn table() -> CommandTable {
             CmdGroup {
                 name: "Host and Hypervisor",
                 keyword: "host",
-                commands: host::host_commands(),
+                commands: [host::host_commands(), cpu::commands(), hvcaps::commands()].concat(),
             },
             CmdGroup {
                 name: "Interface",

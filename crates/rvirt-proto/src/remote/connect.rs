@@ -67,6 +67,29 @@ wire! {
     }
     /// `remote_connect_baseline_cpu_ret`.
     ConnectBaselineCpuRet { cpu: String }
+    /// `remote_connect_compare_hypervisor_cpu_args`.
+    ConnectCompareHypervisorCpuArgs {
+        emulator: Option<String>,
+        arch: Option<String>,
+        machine: Option<String>,
+        virttype: Option<String>,
+        xml_cpu: String,
+        flags: u32,
+    }
+    /// `remote_connect_compare_hypervisor_cpu_ret`.
+    ConnectCompareHypervisorCpuRet { result: i32 }
+    /// `remote_connect_baseline_hypervisor_cpu_args`.
+    ConnectBaselineHypervisorCpuArgs {
+        emulator: Option<String>,
+        arch: Option<String>,
+        machine: Option<String>,
+        virttype: Option<String>,
+        #[serde(deserialize_with = "bv::<_, _, CPU_BASELINE_MAX>")]
+        xml_cpus: Vec<String>,
+        flags: u32,
+    }
+    /// `remote_connect_baseline_hypervisor_cpu_ret`.
+    ConnectBaselineHypervisorCpuRet { cpu: String }
 
     /// `remote_node_get_info_ret`: `model` is a `char[32]` (one XDR int per character).
     NodeGetInfoRet {

@@ -26,15 +26,6 @@ pub(super) fn push_all(def: &DomainDef, caps: &EmulatorCaps, a: &mut Vec<String>
             }
         }
     }
-    if let Some(c) = def
-        .devices_of("controller")
-        .find(|c| c.attr("type") == Some("ccid"))
-    {
-        return Err(cfg_err(format!(
-            "unsupported controller type '{}'",
-            c.attr("type").unwrap_or_default()
-        )));
-    }
     Ok(())
 }
 

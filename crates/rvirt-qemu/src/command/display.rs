@@ -55,9 +55,16 @@ pub fn allocate_display_port() -> Result<u16> {
     ))
 }
 
-/// [`prepare_live_with`] using the host's free display ports.
+/// Refuses devices this host cannot give the guest (see [`super::check_host_support`]),
+/// then [`prepare_live_with`] using the host's free display ports.
+/// Virtio-fs daemons start last, so that an earlier refusal leaves none behind.
 pub fn prepare_live(defs: &mut [&mut DomainDef], run_dir: &Path) -> Result<()> {
-    prepare_live_with(defs, run_dir, &mut allocate_display_port)
+    let host = super::HostSupport::probe();
+    if let Some(first) = defs.first() {
+        super::check_host_support(first, &host)?;
+    }
+    prepare_live_with(defs, run_dir, &mut allocate_display_port)?;
+    super::virtiofs::start_daemons(defs, run_dir, host.virtiofsd.as_deref())
 }
 
 /// Makes the runtime choices for a starting guest and writes them into each of `defs`

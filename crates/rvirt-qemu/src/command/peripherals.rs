@@ -10,12 +10,12 @@ use super::{cfg_err, chardev_spec, Props};
 use crate::address::parse_num;
 use crate::devices::{self, required_pci_address, with_pci};
 
-fn device(a: &mut Vec<String>, props: Props) {
+pub(super) fn device(a: &mut Vec<String>, props: Props) {
     a.push("-device".into());
     a.push(props.build());
 }
 
-fn num(text: Option<&str>) -> Option<u64> {
+pub(super) fn num(text: Option<&str>) -> Option<u64> {
     text.and_then(parse_num).map(u64::from)
 }
 
@@ -88,7 +88,7 @@ pub(super) fn consoles(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
 }
 
 /// The QEMU bus of a device's USB address (`usb.0`, `usb1.0`) and its port path.
-fn usb_port(def: &DomainDef, dev: &Element) -> Result<(String, String)> {
+pub(super) fn usb_port(def: &DomainDef, dev: &Element) -> Result<(String, String)> {
     let a = dev
         .child("address")
         .filter(|a| a.attr("type") == Some("usb"))

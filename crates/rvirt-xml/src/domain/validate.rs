@@ -10,47 +10,6 @@ use super::schema::FastNameHash;
 use super::tree::Element;
 use super::DomainDef;
 
-/// Architectures libvirt 9.0 knows (`virArch`).
-const ARCHES: &[&str] = &[
-    "none",
-    "alpha",
-    "armv6l",
-    "armv7l",
-    "armv7b",
-    "aarch64",
-    "cris",
-    "i686",
-    "ia64",
-    "lm32",
-    "m68k",
-    "microblaze",
-    "microblazeel",
-    "mips",
-    "mipsel",
-    "mips64",
-    "mips64el",
-    "openrisc",
-    "parisc",
-    "parisc64",
-    "ppc",
-    "ppcle",
-    "ppc64",
-    "ppc64le",
-    "ppcemb",
-    "riscv32",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sh4",
-    "sh4eb",
-    "sparc",
-    "sparc64",
-    "unicore32",
-    "x86_64",
-    "xtensa",
-    "xtensaeb",
-];
-
 fn invalid_attr(attr: &str, element: &str, value: &str) -> Error {
     Error::xml(
         ErrorDomain::Xml,
@@ -614,7 +573,7 @@ fn controller_models(ctype: &str) -> Option<&'static [&'static str]> {
 /// Checks made while reading the document, before defaults are applied.
 pub fn validate_parsed(def: &DomainDef) -> Result<()> {
     if let Some(arch) = &def.os.arch {
-        if !ARCHES.contains(&arch.as_str()) {
+        if arch != "none" && !rvirt_core::ARCH_NAMES.contains(&arch.as_str()) {
             return Err(Error::config_unsupported(
                 ErrorDomain::Domain,
                 format!("Unknown architecture {arch}"),

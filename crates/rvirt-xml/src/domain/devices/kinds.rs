@@ -251,6 +251,12 @@ pub(super) fn filesystem_defaults(fs: &mut Element) {
             }
         }
     }
+    // File and directory modes print as four octal digits.
+    for mode in ["fmode", "dmode"] {
+        if let Some(bits) = fs.attr(mode).and_then(|m| u32::from_str_radix(m, 8).ok()) {
+            fs.set_attr(mode, &format!("{bits:04o}"));
+        }
+    }
     // virtiofs settings only mean something with the virtiofs driver.
     let virtiofs = fs.child_attr("driver", "type") == Some("virtiofs");
     if !virtiofs {
