@@ -36,8 +36,25 @@ def timed_virsh(uri, *args):
     return time.perf_counter() - start
 
 
-def measure_daemon(uri, xml_path, name, runs):
-    """Median seconds of start-to-running and destroy-to-shut-off, after one warm-up cycle."""
+def qemu_argv(name):
+    """The command line of the running QEMU of guest `name`, or None."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = [a.decode() for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue
+        if args and "qemu-system" in os.path.basename(args[0]) and \
+                any(a.startswith(f"guest={name},") for a in args):
+            return args
+    return None
+
+
+def measure_daemon(uri, xml_path, name, runs, argv_out=None):
+    """Median seconds of start-to-running and destroy-to-shut-off, after one warm-up cycle.
+    With `argv_out` (a list), the QEMU command line the daemon used is appended to it."""
     virsh(uri, "define", xml_path)
     try:
         starts, destroys = [], []
@@ -46,6 +63,8 @@ def measure_daemon(uri, xml_path, name, runs):
             state = virsh(uri, "domstate", name)
             if state != "running":
                 raise RuntimeError(f"after start the domain is {state!r}")
+            if argv_out is not None and not argv_out:
+                argv_out.extend(qemu_argv(name) or [])
             t_destroy = timed_virsh(uri, "destroy", name)
             state = virsh(uri, "domstate", name)
             if state != "shut off":
@@ -65,18 +84,32 @@ def measure_daemon(uri, xml_path, name, runs):
             pass
 
 
-def qmp_floor(runs):
-    """Median seconds from spawning QEMU to a QMP session ready for commands, and from
-    `quit` to the process having exited."""
+def floor_command(guest_argv, sock_path):
+    """QEMU's own command line for the guest, its monitor moved to `sock_path`; a minimal
+    paused TCG machine when the guest's command line is unknown."""
+    if not guest_argv:
+        return ["qemu-system-x86_64", "-S", "-no-user-config", "-nodefaults",
+                "-machine", "pc,accel=tcg", "-m", "128", "-display", "none",
+                "-qmp", f"unix:{sock_path},server=on,wait=off"]
+    out = []
+    for arg in guest_argv:
+        if arg.startswith("socket,id=charmonitor,"):
+            arg = f"socket,id=charmonitor,path={sock_path},server=on,wait=off"
+        out.append(arg)
+    return out
+
+
+def qmp_floor(runs, guest_argv=None):
+    """Median seconds from spawning QEMU (with the guest's own command line, as the daemon
+    ran it) to a QMP session ready for commands, and from `quit` to the process having
+    exited."""
     ready, quits = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="rvirt-bench-qmp.") as tmp:
             sock_path = os.path.join(tmp, "qmp.sock")
             start = time.perf_counter()
             proc = subprocess.Popen(
-                ["qemu-system-x86_64", "-S", "-no-user-config", "-nodefaults",
-                 "-machine", "pc,accel=tcg", "-m", "128", "-display", "none",
-                 "-qmp", f"unix:{sock_path},server=on,wait=off"],
+                floor_command(guest_argv, sock_path),
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             try:
                 sock = None
@@ -122,17 +155,29 @@ def main():
     args = ap.parse_args()
 
     results = {}
+    guest_argv = []
     for spec in args.target:
         name, uri = spec.split("=", 1)
         if not uri:
             results[name] = ("FAILED: daemon did not start",) * 2
             continue
         try:
-            results[name] = measure_daemon(uri, args.xml, args.name, args.runs)
+            results[name] = measure_daemon(uri, args.xml, args.name, args.runs,
+                                           guest_argv if name == "rvirtd" else None)
         except Exception as e:  # noqa: BLE001 - one daemon's failure is one row
             results[name] = (f"FAILED: {e}",) * 2
+    # What one virsh command costs by itself (start, connect, one call, close): part
+    # of every daemon's row, not of the floor's.
+    client = []
+    for spec in args.target:
+        name, uri = spec.split("=", 1)
+        if name == "rvirtd" and uri:
+            try:
+                client = [timed_virsh(uri, "uri") for _ in range(args.runs)]
+            except Exception:  # noqa: BLE001 - the row just stays empty
+                client = []
     try:
-        results["qemu"] = qmp_floor(args.runs)
+        results["qemu"] = qmp_floor(args.runs, guest_argv)
     except Exception as e:  # noqa: BLE001
         results["qemu"] = (f"FAILED: {e}",) * 2
 
@@ -146,10 +191,13 @@ def main():
         rows.append([label, table.fmt_rate(rv), table.fmt_rate(lv),
                      table.fmt_rate(ms(results["qemu"][i])),
                      table.fmt_ratio(table.ratio(False, rv, lv))])
+    if client:
+        rows.append(["virsh uri (the client alone)",
+                     table.fmt_rate(statistics.median(client) * 1000), "-", "-", "-"])
     table.print_table(
         f"QEMU: tiny TCG guest, median of {args.runs} runs in ms (lower is better; "
-        "ratio = libvirtd / rvirtd, > 1 means rvirtd is faster; floor = bare QEMU "
-        "spawn -> QMP ready, and quit -> exit)",
+        "ratio = libvirtd / rvirtd, > 1 means rvirtd is faster; floor = QEMU alone with "
+        "the guest's own command line: spawn -> QMP ready, and quit -> exit)",
         ["operation", "rvirtd ms", "libvirtd ms", "QEMU floor ms", "ratio"], rows)
 
 

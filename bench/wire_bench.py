@@ -5,6 +5,11 @@ Each daemon is driven by its own agent process (this script with --agent), so a 
 hangs or dies fails its rows without stopping the others; rows alternate between daemons so
 both see the same machine load. Memory is read from /proc/PID/status of each daemon.
 
+A target named "floor" is the caching proxy of `rvirt-bench floor` (bench/wire.sh --floor): it
+gets its own column and a "floor ratio" (floor against libvirtd, the best ratio any server could
+reach with this client) on the rows it answers from memory; on the others it only forwards to
+its own rvirtd, so its cells there read "fwd".
+
 Usage: wire_bench.py --target NAME=URI@PID [--target ...] [--seconds S] [--clients N]
 """
 import argparse
@@ -42,6 +47,14 @@ ROWS = [
     ("concurrent", "{clients} clients lookupByName+info", "calls/s", True, True),
     ("rss_idle", "idle RSS after the workload", "MiB", False, False),
 ]
+
+# The target name of the floor, and the rows it answers from memory after the first call.
+# Every other row changes state (always forwarded to the floor's rvirtd) or measures memory
+# (the proxy's RSS says nothing about holding domains).
+FLOOR = "floor"
+FLOOR_ROWS = {"getVersion", "open_close", "lookup_info", "xmldesc", "list_small", "list_large",
+              "list_large_ms", "concurrent"}
+FLOOR_FORWARDED = "fwd"
 
 
 def domain_xml(name):
@@ -327,27 +340,43 @@ def coordinate(args):
 
     names = [t.name for t in targets]
     compare = names[:2] == ["rvirtd", "libvirtd"]
+    with_floor = compare and FLOOR in names[2:]
     headers = ["row", "unit"] + names + (["ratio"] if compare else [])
+    headers += ["floor ratio"] if with_floor else []
     headers += [f"{n} CPU us/op" for n in names] + (["CPU ratio"] if compare else [])
+
+    def shown(key, name, value):
+        if name == FLOOR and key not in FLOOR_ROWS:
+            return FLOOR_FORWARDED
+        return value
+
     rows = []
     for key, label, unit, higher, _ in ROWS:
         row = [label.format(clients=args.clients), unit]
-        row += [table.fmt_rate(results[(key, n)]) for n in names]
+        row += [table.fmt_rate(shown(key, n, results[(key, n)])) for n in names]
         if compare:
             row.append(table.fmt_ratio(table.ratio(
                 higher, results[(key, "rvirtd")], results[(key, "libvirtd")])))
-        row += [table.fmt_rate(cpu.get((key, n))) for n in names]
+        if with_floor:
+            row.append(table.fmt_ratio(table.ratio(
+                higher, shown(key, FLOOR, results[(key, FLOOR)]), results[(key, "libvirtd")])))
+        row += [table.fmt_rate(shown(key, n, cpu.get((key, n)))) for n in names]
         if compare:
             row.append(table.fmt_ratio(table.ratio(
                 False, cpu.get((key, "rvirtd")), cpu.get((key, "libvirtd")))))
         rows.append(row)
-    table.print_table(
-        "Wire: python3-libvirt over test+unix:///default, best of "
-        f"{args.rounds} rounds of {args.seconds:g} s per timed row. ratio > 1 means rvirtd is "
-        "better (rvirtd/libvirtd for rates, libvirtd/rvirtd for times and memory). CPU us/op: "
-        "the daemon's own CPU time per operation (all its threads), steadier than wall-clock "
-        "rates when other processes share the machine; CPU ratio = libvirtd/rvirtd.",
-        headers, rows)
+    title = ("Wire: python3-libvirt over test+unix:///default, best of "
+             f"{args.rounds} rounds of {args.seconds:g} s per timed row. ratio > 1 means rvirtd "
+             "is better (rvirtd/libvirtd for rates, libvirtd/rvirtd for times and memory). CPU "
+             "us/op: the daemon's own CPU time per operation (all its threads), steadier than "
+             "wall-clock rates when other processes share the machine; CPU ratio = "
+             "libvirtd/rvirtd.")
+    if with_floor:
+        title += (" floor: a caching proxy answering repeated read-only calls from memory; "
+                  "floor ratio (floor/libvirtd, same convention) is the best ratio any server "
+                  "could reach with this client; fwd: the floor forwards that row to its own "
+                  "rvirtd, no floor figure.")
+    table.print_table(title, headers, rows)
     for t in targets:
         if t.failed:
             print(f"{t.name}: {t.failed}")

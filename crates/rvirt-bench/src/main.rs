@@ -7,6 +7,11 @@
 //!   and, on stderr, the ones it rejects with the reason.
 //! - `rvirt-bench xml [--min-seconds S] FILE...` loads the files once, then parses and formats
 //!   all of them repeatedly for at least S seconds and prints one JSON object with the rate.
+//! - `rvirt-bench floor --listen SOCK --upstream SOCK` serves the wire benchmark's floor: a
+//!   caching proxy in front of a daemon that answers repeated read-only calls from memory
+//!   (see `floor.rs`).
+
+mod floor;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +45,15 @@ enum Command {
         /// Domain XML files (each must parse; run xml-check first).
         files: Vec<PathBuf>,
     },
+    /// Serve the wire benchmark's floor: cache a daemon's replies to read-only calls.
+    Floor {
+        /// Unix socket to listen on (an old socket there is replaced).
+        #[arg(long)]
+        listen: PathBuf,
+        /// The daemon's unix socket.
+        #[arg(long)]
+        upstream: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -47,6 +61,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::XmlCheck { files } => xml_check(&files),
         Command::Xml { min_seconds, files } => xml_throughput(&files, min_seconds),
+        Command::Floor { listen, upstream } => floor::run(&listen, &upstream),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
