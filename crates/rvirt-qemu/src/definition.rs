@@ -34,15 +34,25 @@ pub fn parse(
     live: bool,
     caps_for: &dyn Fn(&Path) -> Result<std::sync::Arc<EmulatorCaps>>,
 ) -> Result<DomainDef> {
-    let mut def =
-        DomainDef::parse_with_default_arch(xml, ParseOptions { live }, Some(host_arch()))?;
+    DomainDef::parse_for_driver(xml, ParseOptions { live }, Some(host_arch()), |def| {
+        post_parse(def, xml, caps_for)
+    })
+}
+
+/// libvirt's QEMU post-parse (`qemuDomainDefPostParse` and address assignment): what the
+/// driver adds and checks once the generic defaults are in, before validation.
+fn post_parse(
+    def: &mut DomainDef,
+    xml: &str,
+    caps_for: &dyn Fn(&Path) -> Result<std::sync::Arc<EmulatorCaps>>,
+) -> Result<()> {
     if !matches!(def.virt_type.as_str(), "qemu" | "kvm") {
         return Err(Error::new(
             ErrorDomain::Qemu,
             ErrorCode::ConfigUnsupported,
             format!(
                 "Emulator '{}' does not support virt type '{}'",
-                emulator_of(&def).unwrap_or_default(),
+                emulator_of(def).unwrap_or_default(),
                 def.virt_type
             ),
         ));
@@ -63,7 +73,7 @@ pub fn parse(
         .arch
         .clone()
         .unwrap_or_else(|| host_arch().to_string());
-    let emulator = match emulator_of(&def) {
+    let emulator = match emulator_of(def) {
         Some(e) => e,
         None => probe::emulator_for_arch(&arch)
             .map(|p| p.to_string_lossy().into_owned())
@@ -96,7 +106,7 @@ pub fn parse(
             format!("could not find capabilities for arch={arch} domaintype=kvm "),
         ));
     }
-    if emulator_of(&def).is_none() {
+    if emulator_of(def).is_none() {
         def.devices
             .insert(0, Element::new("emulator").with_text(&emulator));
     }
@@ -145,31 +155,31 @@ pub fn parse(
     if matches!(arch.as_str(), "x86_64" | "i686") {
         let user_controllers = count_user_controllers(xml);
         x86_defaults(
-            &mut def,
+            def,
             &arch,
             machine.as_deref().unwrap_or(""),
             user_controllers,
         );
-        panic_defaults(&mut def, xml);
+        panic_defaults(def, xml);
     }
     for c in def.devices.iter_mut().filter(|d| d.name == "controller") {
         if c.attr("type") == Some("scsi") && c.attr("model").is_none() {
             c.set_attr("model", "lsilogic");
         }
     }
-    disk_driver_defaults(&mut def);
+    disk_driver_defaults(def);
     if let Some(m) = machine {
         // Addresses are part of the definition, as libvirt assigns them at define time.
         if matches!(arch.as_str(), "x86_64" | "i686") {
-            crate::address::assign(&mut def, &caps, &m)?;
+            crate::address::assign(def, &caps, &m)?;
         } else {
-            let plan = crate::devices::plan(&def, &caps, &m)?;
-            crate::devices::annotate_addresses(&mut def, &plan, EmulatorCaps::is_q35(&m));
+            let plan = crate::devices::plan(def, &caps, &m)?;
+            crate::devices::annotate_addresses(def, &plan, EmulatorCaps::is_q35(&m));
         }
     }
-    validate_launch_security(&def, &caps)?;
-    validate_memory_hotplug(&def)?;
-    Ok(def)
+    validate_launch_security(def, &caps)?;
+    validate_memory_hotplug(def)?;
+    Ok(())
 }
 
 /// What libvirt's QEMU driver adds to x86 guests: the machine's default CPU model, the

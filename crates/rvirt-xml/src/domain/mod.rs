@@ -171,12 +171,25 @@ impl DomainDef {
         opts: ParseOptions,
         default_arch: Option<&str>,
     ) -> Result<Self> {
+        Self::parse_for_driver(xml, opts, default_arch, |_| Ok(()))
+    }
+
+    /// [`DomainDef::parse_with_default_arch`] with a driver's own post-parse, run where
+    /// libvirt runs it: after the generic defaults and before validation, so validation
+    /// sees the devices the driver adds (the QEMU driver's implicit USB controller, say).
+    pub fn parse_for_driver(
+        xml: &str,
+        opts: ParseOptions,
+        default_arch: Option<&str>,
+        driver_post_parse: impl FnOnce(&mut DomainDef) -> Result<()>,
+    ) -> Result<Self> {
         let mut def = parse::parse(xml, opts)?;
         if def.os.arch.is_none() {
             def.os.arch = default_arch.map(str::to_string);
         }
         validate::validate_parsed(&def)?;
         postparse::apply(&mut def, opts.live)?;
+        driver_post_parse(&mut def)?;
         validate::validate(&def)?;
         Ok(def)
     }

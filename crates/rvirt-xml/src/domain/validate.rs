@@ -864,8 +864,26 @@ fn validate_chr_source(chr: &Element, is_channel: bool) -> Result<()> {
     Ok(())
 }
 
-/// Devices that need a USB bus, when the guest has `<controller type='usb' model='none'/>`
-/// (or, for redirection, no USB controller at all).
+/// USB redirection needs a USB controller. Checked after the post-parse, where libvirt
+/// checks it: a driver that adds an implicit controller (QEMU's) has added it by then.
+fn validate_redirdev_bus(def: &DomainDef) -> Result<()> {
+    let has_usb = def
+        .devices
+        .iter()
+        .any(|d| d.name == "controller" && d.attr("type") == Some("usb"));
+    let redirects = def
+        .devices_of("redirdev")
+        .any(|d| d.attr("bus") == Some("usb"));
+    if redirects && !has_usb {
+        return Err(Error::config_unsupported(
+            ErrorDomain::Domain,
+            "cannot add redirected USB device: USB is disabled for this domain",
+        ));
+    }
+    Ok(())
+}
+
+/// Devices that need a USB bus, when the guest has `<controller type='usb' model='none'/>`.
 fn validate_usb(def: &DomainDef) -> Result<()> {
     let usb: Vec<&Element> = def
         .devices
@@ -879,7 +897,7 @@ fn validate_usb(def: &DomainDef) -> Result<()> {
             "input" if disabled && dev.attr("bus") == Some("usb") => {
                 return unsupported("Can't add USB input device. USB bus is disabled")
             }
-            "redirdev" if (disabled || usb.is_empty()) && dev.attr("bus") == Some("usb") => {
+            "redirdev" if disabled && dev.attr("bus") == Some("usb") => {
                 return unsupported(
                     "cannot add redirected USB device: USB is disabled for this domain",
                 )
@@ -1518,6 +1536,7 @@ fn validate_interface(net: &Element) -> Result<()> {
 
 /// Checks made after post-parse.
 pub fn validate(def: &DomainDef) -> Result<()> {
+    validate_redirdev_bus(def)?;
     for disk in def.devices.iter().filter(|d| d.name == "disk") {
         let bus = disk.child_attr("target", "bus").unwrap_or("");
         let addr = disk.child_attr("address", "type");
