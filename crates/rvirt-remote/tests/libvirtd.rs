@@ -207,7 +207,9 @@ fn errors_keep_every_field() {
                 .replace('\'', "\"");
             assert_eq!(ours, theirs);
         }
-        _ => eprintln!("note: python3-libvirt unavailable; compared fields only against rvirt"),
+        _ => rvirt_testkit::skip_or_fail(
+            "python3-libvirt, to compare the fields with libvirt's client",
+        ),
     }
     let l = local();
     same_error(
@@ -250,7 +252,9 @@ fn screenshot_stream_matches_python() {
             assert_eq!(mime, String::from_utf8_lossy(&o.stdout).trim());
             assert_eq!(data, std::fs::read(&out_file).unwrap());
         }
-        other => eprintln!("note: python3-libvirt unavailable ({other:?}); checked data only"),
+        other => rvirt_testkit::skip_or_fail(&format!(
+            "python3-libvirt, to compare the screenshot with libvirt's client ({other:?})"
+        )),
     }
     // The connection is still usable after the stream.
     assert_eq!(r.hypervisor.domain_lookup_by_name("test").unwrap(), d);
@@ -535,8 +539,7 @@ fn ext_transport_through_a_relay_command() {
         return;
     };
     if !std::path::Path::new("/bin/nc").exists() {
-        eprintln!("note: ext transport test skipped: no nc");
-        return;
+        return rvirt_testkit::skip_or_fail("nc (netcat-openbsd) for the ext transport");
     }
     use std::os::unix::fs::PermissionsExt;
     let relay = daemon.dir().join("relay.sh");

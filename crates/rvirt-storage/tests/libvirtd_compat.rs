@@ -350,8 +350,7 @@ fn fs_pool_same_results_as_libvirtd() {
     // fs pools need loop devices and mounting, which not every environment allows.
     let (Some(_ref_loop), Some(_my_loop)) = (LoopDev::new(&ref_base), LoopDev::new(&my_base))
     else {
-        eprintln!("note: no loop devices here; fs pool comparison skipped");
-        return;
+        return rvirt_testkit::skip_or_fail("loop devices, for the fs pool comparison");
     };
     let Some(daemon) = RefDaemon::start() else {
         return;
@@ -435,12 +434,10 @@ fn logical_pool_same_results_as_libvirtd() {
         .status()
         .is_ok_and(|s| s.success());
     if !have_lvm {
-        eprintln!("note: lvm2 not installed; logical pool comparison skipped");
-        return;
+        return rvirt_testkit::skip_or_fail("lvm2, for the logical pool comparison");
     }
     let (Some(ref_loop), Some(my_loop)) = (LoopDev::new(&ref_base), LoopDev::new(&my_base)) else {
-        eprintln!("note: no loop devices here; logical pool comparison skipped");
-        return;
+        return rvirt_testkit::skip_or_fail("loop devices, for the logical pool comparison");
     };
     let Some(daemon) = RefDaemon::start() else {
         return;

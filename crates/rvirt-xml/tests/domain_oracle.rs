@@ -109,8 +109,7 @@ fn qemu_corpus_inputs_match_libvirt() {
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/qemu-define");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("note: qemu-define corpus not found, skipping");
-        return;
+        return rvirt_testkit::skip_or_fail("the qemu-define corpus in ../shared/corpus");
     };
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
@@ -123,8 +122,7 @@ fn qemu_corpus_inputs_match_libvirt() {
         .filter_map(|n| std::fs::read_to_string(dir.join(n)).ok())
         .collect();
     let Some(expected) = libvirt_define_all(&docs) else {
-        eprintln!("note: python3-libvirt not usable, skipping the oracle probes");
-        return;
+        return rvirt_testkit::skip_or_fail("/usr/bin/python3 with python3-libvirt");
     };
     let mut failures = Vec::new();
     for ((name, doc), want) in names.iter().zip(&docs).zip(expected) {
@@ -1009,8 +1007,7 @@ fn probes_match_libvirt() {
     let mut compared = 0;
     for (i, probe) in PROBES.iter().enumerate() {
         let Some(expected) = libvirt_define(probe) else {
-            eprintln!("note: python3-libvirt not usable, skipping the oracle probes");
-            return;
+            return rvirt_testkit::skip_or_fail("/usr/bin/python3 with python3-libvirt");
         };
         compared += 1;
         let ours = DomainDef::parse(probe, ParseOptions::default());
@@ -1190,8 +1187,7 @@ fn error_probes_match_libvirt() {
              {os}{top}<devices>{devices}</devices></domain>"
         );
         let Some(expected) = libvirt_define(&xml) else {
-            eprintln!("note: python3-libvirt not usable, skipping the oracle probes");
-            return;
+            return rvirt_testkit::skip_or_fail("/usr/bin/python3 with python3-libvirt");
         };
         let Err((code, domain, message)) = expected else {
             failures.push(format!("error probe {i}: libvirt accepts it"));
@@ -1250,8 +1246,7 @@ sys.stdout.write("\0".join(d.XMLDesc(f) for f in flags))
         .stderr(std::process::Stdio::null())
         .spawn()
     else {
-        eprintln!("note: python3 not usable, skipping");
-        return;
+        return rvirt_testkit::skip_or_fail("/usr/bin/python3");
     };
     child
         .stdin
@@ -1261,8 +1256,7 @@ sys.stdout.write("\0".join(d.XMLDesc(f) for f in flags))
         .unwrap();
     let out = child.wait_with_output().unwrap();
     if !out.status.success() {
-        eprintln!("note: python3-libvirt not usable, skipping");
-        return;
+        return rvirt_testkit::skip_or_fail("/usr/bin/python3 with python3-libvirt");
     }
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let expected: Vec<&str> = text.split('\0').collect();
@@ -1304,8 +1298,7 @@ fn extra_documents_match_libvirt() {
         .map(|n| std::fs::read_to_string(std::path::Path::new(&dir).join(n)).unwrap())
         .collect();
     let Some(expected) = libvirt_define_all(&docs) else {
-        eprintln!("note: python3-libvirt not usable, skipping");
-        return;
+        return rvirt_testkit::skip_or_fail("/usr/bin/python3 with python3-libvirt");
     };
     let mut failures = 0;
     for ((name, doc), want) in names.iter().zip(&docs).zip(expected) {

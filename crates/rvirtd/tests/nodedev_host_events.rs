@@ -12,16 +12,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use rvirt_testkit::skip_or_fail;
+
 /// The lifecycle event numbers as libvirt-python names them.
 const CREATED: &str = "VIR_NODE_DEVICE_EVENT_CREATED";
 const DELETED: &str = "VIR_NODE_DEVICE_EVENT_DELETED";
-
-fn skip_or_fail(why: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("required for this test under CI: {why}");
-    }
-    eprintln!("note: skipping: {why}");
-}
 
 fn is_root() -> bool {
     Command::new("id")
