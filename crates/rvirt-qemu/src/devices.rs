@@ -9,6 +9,7 @@
 use rvirt_core::{Error, ErrorCode, ErrorDomain, Result};
 use rvirt_xml::domain::{DomainDef, Element};
 
+use crate::address::parse_num;
 use crate::command::Props;
 use crate::probe::EmulatorCaps;
 
@@ -127,13 +128,6 @@ struct SlotAllocator {
     /// Root ports (by index) that already hold a device.
     occupied: Vec<u32>,
     bridge_next: u32,
-}
-
-fn parse_num(text: &str) -> Option<u32> {
-    match text.strip_prefix("0x") {
-        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-        None => text.parse().ok(),
-    }
 }
 
 /// `(bus index, slot, function)` of a device's explicit PCI address.

@@ -394,6 +394,54 @@ impl Inner {
         self.start_with(obj, st, def, paused, None)
     }
 
+    /// Starts `def` in a domain object of its own, as createXML and restore do: the
+    /// inactive domain with its UUID (and name), or a new transient one, which is dropped
+    /// again when the start fails. `incoming` is saved state to load, as in `start_with`.
+    pub fn start_in_own_object(
+        self: &Arc<Self>,
+        def: DomainDef,
+        paused: bool,
+        incoming: Option<std::fs::File>,
+    ) -> Result<Arc<DomainObj>> {
+        let (obj, fresh) = match self.find_by_uuid(&def.uuid) {
+            Some(obj) => {
+                if obj.name != def.name {
+                    return Err(clash_error(&obj, &def.name, &def.uuid));
+                }
+                if obj.is_active() {
+                    return Err(Error::new(
+                        ErrorDomain::Domain,
+                        ErrorCode::OperationInvalid,
+                        format!("domain '{}' is already active", obj.name),
+                    ));
+                }
+                (obj, false)
+            }
+            None => {
+                if let Some(other) = self.find_by_name(&def.name) {
+                    return Err(clash_error(&other, &def.name, &def.uuid));
+                }
+                let st = DomState {
+                    config: None,
+                    running: None,
+                    state: DomainState::Shutoff,
+                    reason: reason::shutoff::UNKNOWN,
+                    autostart: false,
+                };
+                (self.insert(DomainObj::new(def.uuid, &def.name, st))?, true)
+            }
+        };
+        let mut st = obj.lock();
+        if let Err(e) = self.start_with(&obj, &mut st, def, paused, incoming) {
+            if fresh {
+                obj.mark_removed();
+            }
+            return Err(e);
+        }
+        drop(st);
+        Ok(obj)
+    }
+
     /// Starts `def` with its memory and device state loaded from `incoming` (positioned at
     /// QEMU's migration stream), as restoring a saved domain does.
     pub fn start_with(

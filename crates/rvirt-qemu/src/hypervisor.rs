@@ -612,42 +612,7 @@ impl HypervisorDriver for QemuDriver {
         let inner = self.inner();
         let def = inner.parse_definition(xml)?;
         let paused = flags.contains(DomainCreateFlags::START_PAUSED);
-        let (obj, fresh) = match inner.find_by_uuid(&def.uuid) {
-            Some(obj) => {
-                if obj.name != def.name {
-                    return Err(clash_error(&obj, &def.name, &def.uuid));
-                }
-                if obj.is_active() {
-                    return Err(Error::new(
-                        ErrorDomain::Domain,
-                        ErrorCode::OperationInvalid,
-                        format!("domain '{}' is already active", obj.name),
-                    ));
-                }
-                (obj, false)
-            }
-            None => {
-                if let Some(other) = inner.find_by_name(&def.name) {
-                    return Err(clash_error(&other, &def.name, &def.uuid));
-                }
-                let st = DomState {
-                    config: None,
-                    running: None,
-                    state: DomainState::Shutoff,
-                    reason: reason::shutoff::UNKNOWN,
-                    autostart: false,
-                };
-                (inner.insert(DomainObj::new(def.uuid, &def.name, st))?, true)
-            }
-        };
-        let mut st = obj.lock();
-        if let Err(e) = inner.start(&obj, &mut st, def, paused) {
-            if fresh {
-                obj.mark_removed();
-            }
-            return Err(e);
-        }
-        drop(st);
+        let obj = inner.start_in_own_object(def, paused, None)?;
         if flags.contains(DomainCreateFlags::START_AUTODESTROY) {
             self.track_autodestroy(obj.uuid);
         }
@@ -911,41 +876,7 @@ impl HypervisorDriver for QemuDriver {
         let def = inner.parse_definition(dxml.unwrap_or(&header.xml))?;
         let paused = flags.contains(DomainSaveFlags::PAUSED)
             || (!flags.contains(DomainSaveFlags::RUNNING) && !header.was_running);
-        let (obj, fresh) = match inner.find_by_uuid(&def.uuid) {
-            Some(obj) => {
-                if obj.name != def.name {
-                    return Err(clash_error(&obj, &def.name, &def.uuid));
-                }
-                if obj.is_active() {
-                    return Err(Error::new(
-                        ErrorDomain::Domain,
-                        ErrorCode::OperationInvalid,
-                        format!("domain '{}' is already active", obj.name),
-                    ));
-                }
-                (obj, false)
-            }
-            None => {
-                if let Some(other) = inner.find_by_name(&def.name) {
-                    return Err(clash_error(&other, &def.name, &def.uuid));
-                }
-                let st = DomState {
-                    config: None,
-                    running: None,
-                    state: DomainState::Shutoff,
-                    reason: reason::shutoff::UNKNOWN,
-                    autostart: false,
-                };
-                (inner.insert(DomainObj::new(def.uuid, &def.name, st))?, true)
-            }
-        };
-        let mut st = obj.lock();
-        if let Err(e) = inner.start_with(&obj, &mut st, def, paused, Some(file)) {
-            if fresh {
-                obj.mark_removed();
-            }
-            return Err(e);
-        }
+        inner.start_in_own_object(def, paused, Some(file))?;
         Ok(())
     }
 

@@ -14,6 +14,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -142,17 +144,9 @@ fn nvram_dir(root: &Path) -> String {
     root.join("lib/qemu/nvram").display().to_string()
 }
 
-fn qemu_missing() -> bool {
-    if Path::new("/usr/bin/qemu-system-x86_64").exists() {
-        return false;
-    }
-    rvirt_testkit::skip_or_fail("qemu-system-x86_64 (apt-get install qemu-system-x86)");
-    true
-}
-
 #[test]
 fn define_addresses_match_libvirtd() {
-    if qemu_missing() {
+    if !common::qemu_available() {
         return;
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/define");
@@ -188,7 +182,7 @@ fn qemu_define_corpus() {
         eprintln!("note: corpus missing at {}; skipping", dir.display());
         return;
     }
-    if qemu_missing() {
+    if !common::qemu_available() {
         return;
     }
     let cases = case_names(&dir);

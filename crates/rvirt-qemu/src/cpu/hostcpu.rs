@@ -119,10 +119,7 @@ pub fn microcode_version() -> Option<u32> {
         .split_once(':')?
         .1
         .trim();
-    match value.strip_prefix("0x") {
-        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-        None => value.parse().ok(),
-    }
+    crate::address::parse_num(value)
 }
 
 const KVM_CREATE_VM: u64 = 0xAE01;

@@ -56,11 +56,7 @@ fn keep_slice<T>(items: Vec<T>) -> &'static [T] {
 
 /// A number as the map writes it: hexadecimal with `0x`, else decimal; absent is 0.
 fn num(text: Option<&str>) -> u32 {
-    let Some(text) = text else { return 0 };
-    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex) => u32::from_str_radix(hex, 16).unwrap_or(0),
-        None => text.parse().unwrap_or(0),
-    }
+    text.and_then(crate::address::parse_num).unwrap_or(0)
 }
 
 /// The files `index.xml` includes for `arch`.
